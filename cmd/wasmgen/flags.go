@@ -1,0 +1,99 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/spf13/pflag"
+	"github.com/wasmgen/wasmgen/diag"
+	"github.com/wasmgen/wasmgen/generate"
+	"github.com/wasmgen/wasmgen/schema"
+)
+
+func newFlagSet(name string) *pflag.FlagSet {
+	fs := pflag.NewFlagSet("wasmgen "+name, pflag.ContinueOnError)
+	fs.SortFlags = false
+	return fs
+}
+
+// parseFlags parses args; done is true when the command should stop with code
+// (help was asked for, or the flags are wrong: exit 2 with a usage hint).
+func parseFlags(fs *pflag.FlagSet, args []string, stdout, stderr io.Writer) (code int, done bool) {
+	fs.SetOutput(io.Discard)
+	err := fs.Parse(args)
+	if errors.Is(err, pflag.ErrHelp) {
+		fmt.Fprintf(stdout, "Usage of %s:\n%s", fs.Name(), fs.FlagUsages())
+		return exitOK, true
+	}
+	if err != nil {
+		msg := err.Error()
+		if name, ok := unknownFlag(msg); ok {
+			var names []string
+			fs.VisitAll(func(f *pflag.Flag) { names = append(names, "--"+f.Name) })
+			if hint := diag.DidYouMean(name, names); hint != "" {
+				msg += "; " + hint
+			}
+		}
+		fmt.Fprintf(stderr, "%s: %s\nRun '%s --help' for usage.\n", fs.Name(), msg, fs.Name())
+		return exitUsage, true
+	}
+	return 0, false
+}
+
+func unknownFlag(msg string) (string, bool) {
+	name, ok := strings.CutPrefix(msg, "unknown flag: ")
+	return name, ok
+}
+
+// limitFlags registers the input limits shared by every command that reads files.
+func limitFlags(fs *pflag.FlagSet) *schema.Limits {
+	lim := schema.DefaultLimits
+	fs.Int64Var(&lim.MaxBytes, "max-input-bytes", lim.MaxBytes, "largest input file accepted, in bytes")
+	fs.IntVar(&lim.MaxDocuments, "max-documents", lim.MaxDocuments, "most YAML documents accepted per input")
+	fs.IntVar(&lim.MaxDepth, "max-depth", lim.MaxDepth, "deepest YAML/JSON nesting accepted")
+	fs.IntVar(&lim.MaxNodes, "max-nodes", lim.MaxNodes, "most YAML nodes per document, aliases expanded")
+	return &lim
+}
+
+func defaultIstioVersion() string {
+	return fmt.Sprintf("1.%d", generate.NewestIstioMinor)
+}
+
+// parseIstioVersion turns "1.24", "1.24.3" or "v1.8" into the minor version.
+func parseIstioVersion(v string) (int, error) {
+	s := strings.TrimPrefix(v, "v")
+	parts := strings.Split(s, ".")
+	if len(parts) < 2 || parts[0] != "1" {
+		return 0, fmt.Errorf("invalid --istio-version %q; expected 1.MINOR such as 1.5, 1.8 or %s", v, defaultIstioVersion())
+	}
+	minor, err := strconv.Atoi(parts[1])
+	if err != nil {
+		return 0, fmt.Errorf("invalid --istio-version %q; expected 1.MINOR such as 1.5, 1.8 or %s", v, defaultIstioVersion())
+	}
+	if minor < 5 {
+		return 0, fmt.Errorf("--istio-version %s is not supported; wasmgen emits Istio 1.5 and newer", v)
+	}
+	if minor > generate.NewestIstioMinor {
+		return generate.NewestIstioMinor, nil
+	}
+	return minor, nil
+}
+
+func usageError(stderr io.Writer, fs *pflag.FlagSet, format string, args ...any) int {
+	fmt.Fprintf(stderr, "%s: %s\nRun '%s --help' for usage.\n", fs.Name(), fmt.Sprintf(format, args...), fs.Name())
+	return exitUsage
+}
+
+// printFindings writes findings one per line; it returns the exit code they imply.
+func printFindings(w io.Writer, l diag.List, strict bool) int {
+	for _, f := range l {
+		fmt.Fprintln(w, f.String())
+	}
+	if l.HasErrors() || (strict && l.Count(diag.Warning) > 0) {
+		return exitInvalid
+	}
+	return exitOK
+}

@@ -1,0 +1,115 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/wasmgen/wasmgen/diag"
+	"github.com/wasmgen/wasmgen/internal/load"
+	"github.com/wasmgen/wasmgen/internal/render"
+	"github.com/wasmgen/wasmgen/schema"
+	"github.com/wasmgen/wasmgen/validate"
+)
+
+// update reports whether goldens should be rewritten: WASMGEN_UPDATE=1 go test ./...
+// It is a function so the test cache sees the environment read.
+func update() bool { return os.Getenv("WASMGEN_UPDATE") != "" }
+
+const goldenDir = "../../testdata/golden"
+
+// TestGolden renders every case under testdata/golden/<case>/: the command line in
+// `cmd` runs in the case directory; stdout must equal out.golden, the exit code and
+// stderr err.golden. Successful output is also parsed back and validated strictly.
+func TestGolden(t *testing.T) {
+	cases, err := filepath.Glob(filepath.Join(goldenDir, "*", "cmd"))
+	if err != nil || len(cases) == 0 {
+		t.Fatalf("no golden cases found: %v", err)
+	}
+	for _, c := range cases {
+		dir := filepath.Dir(c)
+		t.Run(filepath.Base(dir), func(t *testing.T) {
+			raw, err := os.ReadFile(c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			args := strings.Fields(string(raw))
+			abs, _ := filepath.Abs(dir)
+			t.Chdir(abs)
+			stdout, stderr, code := runCLI(args)
+			// Same input, same bytes: a second run must agree exactly.
+			stdout2, stderr2, code2 := runCLI(args)
+			if stdout != stdout2 || stderr != stderr2 || code != code2 {
+				t.Errorf("output differs between two runs")
+			}
+			errText := fmt.Sprintf("exit %d\n%s", code, stderr)
+			compare(t, "out.golden", stdout)
+			compare(t, "err.golden", errText)
+			if code == exitOK && stdout != "" && !strings.Contains(strings.Join(args, " "), "--format json") {
+				checkOutput(t, stdout, istioMinorOf(args))
+			}
+		})
+	}
+}
+
+func runCLI(args []string) (string, string, int) {
+	var out, errb bytes.Buffer
+	code := run(args, strings.NewReader(""), &out, &errb)
+	return out.String(), errb.String(), code
+}
+
+func compare(t *testing.T, name, got string) {
+	t.Helper()
+	if update() {
+		if err := os.WriteFile(name, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(name)
+	if err != nil {
+		t.Fatalf("%v (run with WASMGEN_UPDATE=1 to create it)", err)
+	}
+	if string(want) != got {
+		t.Errorf("%s differs (WASMGEN_UPDATE=1 rewrites it):\n--- want\n%s\n--- got\n%s", name, want, got)
+	}
+}
+
+// checkOutput parses rendered YAML back and runs the strict Istio/Envoy checks on
+// every object: a byte comparison alone would bless a wrong golden.
+func checkOutput(t *testing.T, out string, minor int) {
+	t.Helper()
+	docs, errs := render.Parse([]load.Source{{Name: "out.golden", Data: []byte(out)}}, schema.DefaultLimits)
+	if errs.HasErrors() {
+		t.Fatalf("output does not parse: %v", errs)
+	}
+	c := validate.NewChecker(validate.Options{IstioMinor: minor})
+	for _, d := range docs {
+		c.Add(d.File, d.Node)
+	}
+	l := c.Finish()
+	for _, f := range l {
+		if f.Severity == diag.Error {
+			t.Errorf("generated object fails validation: %s", f)
+		}
+	}
+}
+
+func istioMinorOf(args []string) int {
+	for i, a := range args {
+		v, ok := strings.CutPrefix(a, "--istio-version=")
+		if !ok && a == "--istio-version" && i+1 < len(args) {
+			v, ok = args[i+1], true
+		}
+		if ok {
+			if m, err := parseIstioVersion(v); err == nil {
+				return m
+			}
+		}
+	}
+	m, _ := parseIstioVersion(defaultIstioVersion())
+	return m
+}

@@ -1,0 +1,110 @@
+// Command wasmgen compiles WasmFilter specs into Istio and Envoy configuration.
+//
+// This package is a thin adapter: it parses flags, reads files, calls the core
+// packages and maps their findings to output and an exit code.
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"runtime/debug"
+	"sort"
+	"strings"
+
+	"github.com/wasmgen/wasmgen/diag"
+)
+
+// Exit codes (CONTRACT §3).
+const (
+	exitOK      = 0
+	exitInvalid = 1
+	exitUsage   = 2
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
+
+type command struct {
+	run   func(args []string, stdin io.Reader, stdout, stderr io.Writer) int
+	short string
+}
+
+// commands is filled in init-free style: a function, so no work runs at start-up.
+func commands() map[string]command {
+	return map[string]command{
+		"render":      {runRender, "compile WasmFilter specs into EnvoyFilters, a WasmPlugin or an Envoy bootstrap"},
+		"validate":    {runValidate, "check specs, EnvoyFilters, WasmPlugins and Envoy bootstraps"},
+		"schema":      {runSchema, "print the JSON Schema of the WasmFilter spec or of a config message"},
+		"inspect":     {runInspect, "report what a .wasm module or image holds"},
+		"version":     {runVersion, "print the version"},
+	}
+}
+
+func usage() string {
+	var b strings.Builder
+	b.WriteString("wasmgen compiles WebAssembly filter specs into Istio and Envoy configuration.\n\nUsage:\n  wasmgen <command> [flags]\n\nCommands:\n")
+	cmds := commands()
+	names := make([]string, 0, len(cmds))
+	for n := range cmds {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(&b, "  %-12s %s\n", n, cmds[n].short)
+	}
+	b.WriteString("\nRun 'wasmgen <command> --help' for a command's flags.\n")
+	return b.String()
+}
+
+// run is main without the process: testable with buffers.
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
+	defer func() {
+		// A bug must not reach the user as a Go stack trace.
+		if r := recover(); r != nil {
+			fmt.Fprintf(stderr, "wasmgen: internal error: %v\nThis is a bug in wasmgen; please report it with the input that caused it and the output of 'wasmgen version'.\n", r)
+			code = exitUsage
+		}
+	}()
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage())
+		return exitUsage
+	}
+	name := args[0]
+	switch name {
+	case "-h", "--help", "help":
+		fmt.Fprint(stdout, usage())
+		return exitOK
+	case "--version":
+		name = "version"
+	}
+	cmds := commands()
+	c, ok := cmds[name]
+	if !ok {
+		names := make([]string, 0, len(cmds))
+		for n := range cmds {
+			names = append(names, n)
+		}
+		msg := fmt.Sprintf("wasmgen: unknown command %q", name)
+		if hint := diag.DidYouMean(name, names); hint != "" {
+			msg += "; " + hint
+		}
+		fmt.Fprintf(stderr, "%s\nRun 'wasmgen --help' for the list of commands.\n", msg)
+		return exitUsage
+	}
+	return c.run(args[1:], stdin, stdout, stderr)
+}
+
+func runVersion(args []string, _ io.Reader, stdout, stderr io.Writer) int {
+	fs := newFlagSet("version")
+	if code, done := parseFlags(fs, args, stdout, stderr); done {
+		return code
+	}
+	v := "(devel)"
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
+		v = bi.Main.Version
+	}
+	fmt.Fprintf(stdout, "wasmgen %s (default --istio-version %s)\n", v, defaultIstioVersion())
+	return exitOK
+}

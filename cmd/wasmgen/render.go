@@ -1,0 +1,146 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/wasmgen/wasmgen/diag"
+	"github.com/wasmgen/wasmgen/generate"
+	"github.com/wasmgen/wasmgen/internal/load"
+	"github.com/wasmgen/wasmgen/internal/outdir"
+	"github.com/wasmgen/wasmgen/internal/render"
+	"github.com/wasmgen/wasmgen/manifest"
+	"github.com/wasmgen/wasmgen/module"
+)
+
+func runRender(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	fs := newFlagSet("render")
+	files := fs.StringArrayP("filename", "f", nil, "spec file, directory or - for stdin (repeatable); workload manifests may be among them")
+	out := fs.StringP("output-dir", "o", "", "write one file per object and a kustomization.yaml into this directory")
+	root := fs.String("root", "", "directory that file references must stay inside (default: the working directory)")
+	target := fs.String("target", "istio", "what to emit: istio, wasmplugin, envoy or all")
+	istio := fs.String("istio-version", defaultIstioVersion(), "Istio version whose dialect to emit, e.g. 1.5, 1.8, 1.24")
+	format := fs.String("format", "yaml", "stdout format: yaml or json")
+	resolve := fs.Bool("resolve", false, "resolve image tags to digests (the only mode that uses the network)")
+	force := fs.Bool("force", false, "let -o overwrite files that wasmgen did not write")
+	lim := limitFlags(fs)
+	importDepth := fs.Int("max-import-depth", 32, "deepest proto import chain accepted")
+	if code, done := parseFlags(fs, args, stdout, stderr); done {
+		return code
+	}
+	if fs.NArg() > 0 {
+		return usageError(stderr, fs, "unexpected argument %q; pass inputs with -f", fs.Arg(0))
+	}
+	if len(*files) == 0 {
+		return usageError(stderr, fs, "no input; pass a spec with -f FILE, -f DIR or -f -")
+	}
+	if !oneOf(*target, generate.Targets) {
+		return usageError(stderr, fs, "invalid --target %q; expected one of %s%s", *target, strings.Join(generate.Targets, ", "), hintFor(*target, generate.Targets))
+	}
+	if *format != "yaml" && *format != "json" {
+		return usageError(stderr, fs, "invalid --format %q; expected yaml or json", *format)
+	}
+	minor, err := parseIstioVersion(*istio)
+	if err != nil {
+		return usageError(stderr, fs, "%v", err)
+	}
+	r, err := load.NewRoot(*root)
+	if err != nil {
+		return usageError(stderr, fs, "%v", err)
+	}
+	r.MaxBytes = lim.MaxBytes
+	srcs, errs := load.Inputs(*files, stdin, lim.MaxBytes)
+	if len(errs) > 0 {
+		for _, e := range errs {
+			fmt.Fprintf(stderr, "%v\n", e)
+		}
+		return exitInvalid
+	}
+	opts := render.Options{
+		Generate:       generate.Options{Target: generate.Target(*target), IstioMinor: minor},
+		Limits:         *lim,
+		MaxImportDepth: *importDepth,
+	}
+	if *resolve {
+		opts.Resolve = func(ref string) (string, error) { return module.Resolve(context.Background(), ref) }
+	}
+	res, l := render.Compile(srcs, r, opts)
+	code := printFindings(stderr, l, false)
+	if code != exitOK {
+		fmt.Fprintf(stderr, "%s; nothing was written\n", summary(l))
+		return code
+	}
+	if *out != "" {
+		mfiles, err := manifest.Files(res.Objects, *format)
+		if err != nil {
+			return internalError(stderr, err)
+		}
+		outFiles := make([]outdir.File, len(mfiles))
+		for i, f := range mfiles {
+			outFiles[i] = outdir.File{Name: f.Name, Data: f.Data}
+		}
+		conflicts, err := outdir.Write(*out, outFiles, *force)
+		if err != nil {
+			fmt.Fprintf(stderr, "wasmgen render: writing %s: %v\n", *out, err)
+			return exitInvalid
+		}
+		if len(conflicts) > 0 {
+			for _, c := range conflicts {
+				fmt.Fprintf(stderr, "%s: error: refusing to overwrite: %s (pass --force to overwrite it)\n", c.Path, c.Why)
+			}
+			fmt.Fprintln(stderr, "nothing was written")
+			return exitInvalid
+		}
+		return exitOK
+	}
+	var b []byte
+	if *format == "json" {
+		b, err = manifest.JSON(res.Objects)
+	} else {
+		b, err = manifest.YAML(res.Objects)
+	}
+	if err != nil {
+		return internalError(stderr, err)
+	}
+	_, err = stdout.Write(b)
+	if err != nil {
+		fmt.Fprintf(stderr, "wasmgen render: %v\n", err)
+		return exitInvalid
+	}
+	return exitOK
+}
+
+func summary(l diag.List) string {
+	e, w := l.Count(diag.Error), l.Count(diag.Warning)
+	return fmt.Sprintf("%d error%s, %d warning%s", e, plural(e), w, plural(w))
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}
+
+func internalError(stderr io.Writer, err error) int {
+	fmt.Fprintf(stderr, "wasmgen: internal error: %v\nThis is a bug in wasmgen; please report it with the input that caused it and the output of 'wasmgen version'.\n", err)
+	return exitUsage
+}
+
+func oneOf(v string, allowed []string) bool {
+	for _, a := range allowed {
+		if v == a {
+			return true
+		}
+	}
+	return false
+}
+
+func hintFor(v string, allowed []string) string {
+	if h := diag.DidYouMean(v, allowed); h != "" {
+		return "; " + h
+	}
+	return ""
+}

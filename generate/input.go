@@ -1,0 +1,56 @@
+// Package generate compiles checked WasmFilter specs into typed Istio, Envoy and
+// Kubernetes objects. It is pure: everything it needs from files (the module's
+// bytes and hash, the encoded config, workload manifests) arrives in Input.
+package generate
+
+import "github.com/wasmgen/wasmgen/schema"
+
+// Input is one filter, checked and defaulted, plus what the loader learned from files.
+type Input struct {
+	Doc *schema.Document // Doc.Filter is defaulted (schema.WasmFilter.Default)
+	// Module facts. For module.path the loader reads the file; for url/image they
+	// come from the spec (SHA256) or stay empty.
+	ModuleSHA256 string // hex sha256 of the .wasm (module.sha256, or computed for path)
+	ModuleSize   int64  // bytes, when the loader read the file
+	ModuleData   []byte // the .wasm bytes, for module.path only (configMap delivery embeds them)
+	ModuleFile   string // absolute path of module.path on this machine (the envoy bootstrap uses it)
+	// Configuration is the plugin config as the plugin will receive it: exactly the
+	// bytes to put into the StringValue (ConfigIsBytes false) or BytesValue (true).
+	// nil = no configuration.
+	Configuration []byte
+	ConfigIsBytes bool
+}
+
+// Workload is a pod-owning manifest among the inputs, so patches can name it and
+// merge with the volumes it already declares.
+type Workload struct {
+	APIVersion, Kind, Name, Namespace string
+	PodLabels                         map[string]string // pod template labels
+	PodAnnotations                    map[string]string // pod template annotations (existing userVolume etc.)
+	File                              string            // where it was read, for messages
+}
+
+// Target selects the outputs.
+type Target string
+
+const (
+	TargetIstio      Target = "istio"
+	TargetWasmPlugin Target = "wasmplugin"
+	TargetEnvoy      Target = "envoy"
+	TargetAll        Target = "all"
+)
+
+// Targets lists the valid --target values.
+var Targets = []string{"istio", "wasmplugin", "envoy", "all"}
+
+// Options choose the outputs and the Istio dialect.
+type Options struct {
+	Target Target
+	// IstioMinor is the Istio 1.x minor version whose dialect to emit (5 = 1.5, 24 = 1.24).
+	IstioMinor int
+	// Workloads are the workload manifests given with the specs; nil = target by label.
+	Workloads []Workload
+}
+
+// NewestIstioMinor is the newest Istio version this tool knows: the default dialect.
+const NewestIstioMinor = 28

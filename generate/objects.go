@@ -1,0 +1,223 @@
+package generate
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/wasmgen/wasmgen/diag"
+	"github.com/wasmgen/wasmgen/schema"
+)
+
+// Codes of the generator's findings (WG2000–WG2099).
+const (
+	CodeIstioVersion   = "WG2001" // --istio-version outside what wasmgen can emit
+	CodeDelivery       = "WG2002" // delivery does not fit the module source
+	CodeNeedSHA256     = "WG2003" // hostPath delivery without a sha256
+	CodeTooLarge       = "WG2004" // module too large for a ConfigMap
+	CodeDeliveryIstio  = "WG2005" // delivery needs a newer Istio
+	CodeFeatureIstio   = "WG2006" // a spec field the chosen Istio's proxy does not know
+	CodeLegacyConfig   = "WG2007" // binary config on the legacy (string) dialect
+	CodeWasmPlugin     = "WG2008" // the spec cannot be expressed as a WasmPlugin
+	CodeWasmPluginOld  = "WG2009" // WasmPlugin before Istio 1.12
+	CodePhase          = "WG2010" // phase placement relies on an Istio filter being present
+	CodeEnvoySource    = "WG2011" // the envoy target cannot load the module
+	CodeNoWorkload     = "WG2012" // no workload among the inputs matches the selector
+	CodeAnnotation     = "WG2013" // an existing userVolume annotation is not JSON
+	CodeImageVolume    = "WG2014" // image volumes need a recent Kubernetes
+	CodeInternal       = "WG2015" // a proto could not be marshalled (a wasmgen bug)
+	CodeWorkloadKind   = "WG2016" // a workload of a kind that has no pod template to patch
+	CodeLabelPatchNote = "WG2017" // label-targeted patches replace existing annotations
+)
+
+// Object is one generated output: an Istio resource, a Kubernetes object, a
+// kustomize patch or an Envoy bootstrap.
+type Object struct {
+	APIVersion, Kind, Name, Namespace string
+	// FileName is the file the object gets with -o DIR, e.g. envoyfilter-add-header.yaml.
+	FileName string
+	// Body is the typed value: the spec (a proto.Message) for EnvoyFilter and WasmPlugin,
+	// the whole *bootstrapv3.Bootstrap for Bootstrap, and a whole typed Kubernetes
+	// object (*corev1.ConfigMap, *WorkloadPatch) otherwise.
+	Body any
+	// Source is the filter the object came from (the first one, for a patch shared
+	// by several filters).
+	Source *schema.Document
+	// PatchTargets is set for kustomize strategic-merge patches: the kustomization
+	// lists the file under patches with one entry per target instead of under
+	// resources. Nil for everything else.
+	PatchTargets []PatchTarget
+}
+
+// IsPatch reports whether the object is a kustomize patch rather than a resource.
+func (o Object) IsPatch() bool { return len(o.PatchTargets) > 0 }
+
+// Kinds of the objects Objects emits, besides the workload kinds of patches.
+const (
+	KindEnvoyFilter = "EnvoyFilter"
+	KindWasmPlugin  = "WasmPlugin"
+	KindConfigMap   = "ConfigMap"
+	KindBootstrap   = "Bootstrap"
+)
+
+// kindRank orders the kinds of one filter: what a reader looks for first comes first.
+var kindRank = map[string]int{
+	KindEnvoyFilter: 0,
+	KindWasmPlugin:  1,
+	KindConfigMap:   2,
+	"Deployment":    3,
+	"StatefulSet":   3,
+	"DaemonSet":     3,
+	KindBootstrap:   4,
+}
+
+// build is the state of one filter's compilation, shared by its steps.
+type build struct {
+	in    Input
+	opts  Options
+	f     *schema.WasmFilter
+	d     delivery
+	diags *diag.List
+}
+
+func (b *build) errorf(path, code, hint, format string, args ...any) {
+	b.diags.Add(diag.Finding{Pos: b.in.Doc.Pos(path), Path: path, Severity: diag.Error, Code: code, Msg: fmt.Sprintf(format, args...), Hint: hint})
+}
+
+func (b *build) warnf(path, code, hint, format string, args ...any) {
+	b.diags.Add(diag.Finding{Pos: b.in.Doc.Pos(path), Path: path, Severity: diag.Warning, Code: code, Msg: fmt.Sprintf(format, args...), Hint: hint})
+}
+
+func (b *build) infof(path, code, hint, format string, args ...any) {
+	b.diags.Add(diag.Finding{Pos: b.in.Doc.Pos(path), Path: path, Severity: diag.Info, Code: code, Msg: fmt.Sprintf(format, args...), Hint: hint})
+}
+
+// step makes the objects of one kind for one filter.
+type step struct {
+	name string
+	on   func(Target) bool
+	run  func(*build) []Object
+}
+
+func targets(ts ...Target) func(Target) bool {
+	return func(t Target) bool {
+		if t == TargetAll {
+			return true
+		}
+		for _, x := range ts {
+			if x == t {
+				return true
+			}
+		}
+		return false
+	}
+}
+
+// steps is the whole compilation of one filter, in the order a reader would follow:
+// the Istio resource, the alternative WasmPlugin, the module's ConfigMap, then the
+// standalone bootstrap. Volume patches are made after all filters (they may merge).
+var steps = []step{
+	{"envoyfilter", targets(TargetIstio), envoyFilterStep},
+	{"wasmplugin", targets(TargetWasmPlugin), wasmPluginStep},
+	{"configmap", targets(TargetIstio, TargetWasmPlugin), configMapStep},
+	{"bootstrap", targets(TargetEnvoy), bootstrapStep},
+}
+
+// Objects compiles checked, defaulted filters into typed objects. It reports every
+// problem it finds; the objects of a filter with an error finding are still
+// returned where they could be built, but callers must not write any output when
+// the list has errors.
+func Objects(in []Input, opts Options) ([]Object, diag.List) {
+	var l diag.List
+	if opts.IstioMinor == 0 {
+		opts.IstioMinor = NewestIstioMinor
+	}
+	if opts.Target == "" {
+		opts.Target = TargetIstio
+	}
+	if opts.IstioMinor < 5 {
+		l.Add(diag.Finding{Severity: diag.Error, Code: CodeIstioVersion,
+			Msg:  fmt.Sprintf("Istio 1.%d is not supported; wasmgen emits EnvoyFilters for Istio 1.5 and later", opts.IstioMinor),
+			Hint: "pass --istio-version 1.5 or later"})
+		return nil, l
+	}
+	sorted := append([]Input(nil), in...)
+	sort.SliceStable(sorted, func(i, j int) bool {
+		a, b := sorted[i].Doc.Filter.Metadata, sorted[j].Doc.Filter.Metadata
+		if a.Namespace != b.Namespace {
+			return a.Namespace < b.Namespace
+		}
+		return a.Name < b.Name
+	})
+	var out []Object
+	var mounts []filterMounts
+	for _, x := range sorted {
+		b := &build{in: x, opts: opts, f: &x.Doc.Filter, diags: &l}
+		b.d = resolveDelivery(b)
+		for _, s := range steps {
+			if s.on(opts.Target) {
+				out = append(out, s.run(b)...)
+			}
+		}
+		if targets(TargetIstio, TargetWasmPlugin)(opts.Target) && b.d.volume != nil {
+			mounts = append(mounts, filterMounts{b: b, volume: *b.d.volume, mount: *b.d.mount})
+		}
+	}
+	out = append(out, volumePatches(mounts, opts, &l)...)
+	sortObjects(out)
+	uniqueFileNames(out)
+	return out, l
+}
+
+// sortObjects orders by filter namespace/name, then kind, then object name.
+func sortObjects(objs []Object) {
+	key := func(o Object) (string, string) {
+		if o.Source == nil {
+			return "", ""
+		}
+		m := o.Source.Filter.Metadata
+		return m.Namespace, m.Name
+	}
+	sort.SliceStable(objs, func(i, j int) bool {
+		ni, fi := key(objs[i])
+		nj, fj := key(objs[j])
+		if ni != nj {
+			return ni < nj
+		}
+		if fi != fj {
+			return fi < fj
+		}
+		ri, rj := kindRank[objs[i].Kind], kindRank[objs[j].Kind]
+		if ri != rj {
+			return ri < rj
+		}
+		if objs[i].Kind != objs[j].Kind {
+			return objs[i].Kind < objs[j].Kind
+		}
+		if objs[i].Namespace != objs[j].Namespace {
+			return objs[i].Namespace < objs[j].Namespace
+		}
+		return objs[i].Name < objs[j].Name
+	})
+}
+
+// uniqueFileNames prefixes the namespace where two objects would share a file
+// (same name in two namespaces), so -o DIR never overwrites its own output.
+func uniqueFileNames(objs []Object) {
+	count := map[string]int{}
+	for _, o := range objs {
+		count[o.FileName]++
+	}
+	for i := range objs {
+		if count[objs[i].FileName] > 1 {
+			n := objs[i].FileName
+			dash := strings.IndexByte(n, '-')
+			objs[i].FileName = n[:dash+1] + objs[i].Namespace + "-" + n[dash+1:]
+		}
+	}
+}
+
+// fileName is "<kind>-<name>.<ext>", lowercase.
+func fileName(kind, name, ext string) string {
+	return strings.ToLower(kind) + "-" + name + "." + ext
+}

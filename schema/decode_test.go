@@ -1,0 +1,239 @@
+package schema
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/wasmgen/wasmgen/diag"
+)
+
+func decodeOne(t *testing.T, src string) (*Document, diag.List) {
+	t.Helper()
+	docs, l := ParseDocuments("f.yaml", []byte(src), DefaultLimits)
+	if l.HasErrors() {
+		return nil, l
+	}
+	if len(docs) != 1 {
+		t.Fatalf("want 1 document, got %d", len(docs))
+	}
+	return Decode("f.yaml", docs[0])
+}
+
+const minimal = `apiVersion: wasmgen.io/v1alpha1
+kind: WasmFilter
+metadata:
+  name: f
+spec:
+  module:
+    path: f.wasm
+`
+
+func TestDecodeErrors(t *testing.T) {
+	tests := []struct {
+		name, src string
+		want      []string // each must appear, in order, in the sorted findings
+	}{
+		{"valid", minimal, nil},
+		{"unknown field with suggestion", strings.Replace(minimal, "  module:", "  modul:", 1),
+			[]string{`f.yaml:6:3: error: spec.modul: unknown field "modul"; did you mean "module"? [WG1101]`}},
+		{"unknown nested field", minimal + "  placement:\n    befor: x\n",
+			[]string{`f.yaml:9:5: error: spec.placement.befor: unknown field "befor"; did you mean "before"? [WG1101]`}},
+		{"unknown field without near name lists the fields", strings.Replace(minimal, "    path: f.wasm", "    zzzzzzzzzz: 1", 1),
+			[]string{`expected one of image, path, sha256, url`}},
+		{"case typo", strings.Replace(minimal, "  module:", "  rootId: x\n  module:", 1),
+			[]string{`unknown field "rootId"; did you mean "rootID"?`}},
+		{"string expected", minimal + "  rootID: 12\n",
+			[]string{`f.yaml:8:11: error: spec.rootID: expected a string, found the integer 12; quote it: "12" [WG1102]`}},
+		{"integer expected", minimal + "  ports: [http]\n",
+			[]string{`spec.ports[0]: expected an integer, found the string "http"`}},
+		{"list expected", minimal + "  ports: 80\n",
+			[]string{`spec.ports: expected a list, found the integer 80`}},
+		{"bool expected", minimal + "  placement: {first: yes}\n",
+			[]string{`spec.placement.first: expected true or false, found the string "yes"`}},
+		{"int32 range", minimal + "  priority: 4294967296\n",
+			[]string{`spec.priority: integer 4294967296 is out of range`}},
+		{"duplicate key", minimal + "  rootID: a\n  rootID: b\n",
+			[]string{`f.yaml:9:3: error: spec.rootID: duplicate field "rootID" [WG1103]`}},
+		{"label value must be a string", minimal + "  selector: {matchLabels: {version: 1}}\n",
+			[]string{`spec.selector.matchLabels.version: expected a string, found the integer 1`}},
+		{"every error reported", strings.Replace(minimal, "  module:", "  modul:", 1) + "  rootID: 1\n  ports: x\n",
+			[]string{"spec.modul", "spec.rootID", "spec.ports"}},
+		{"wrong apiVersion", strings.Replace(minimal, "v1alpha1", "v1", 1),
+			[]string{`apiVersion: unsupported apiVersion "wasmgen.io/v1"`}},
+		{"wrong kind", strings.Replace(minimal, "kind: WasmFilter", "kind: WasmFilterr", 1),
+			[]string{`f.yaml:2:7: error: kind: found kind "WasmFilterr"; expected WasmFilter or FilterDeployment; did you mean "WasmFilter"? [WG1104]`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, l := decodeOne(t, tt.src)
+			l.Sort()
+			var got []string
+			for _, f := range l {
+				got = append(got, f.String())
+			}
+			if len(tt.want) == 0 {
+				if len(l) != 0 {
+					t.Fatalf("want no findings, got %v", got)
+				}
+				return
+			}
+			all := strings.Join(got, "\n")
+			last := 0
+			for _, w := range tt.want {
+				i := strings.Index(all[last:], w)
+				if i < 0 {
+					t.Fatalf("want %q in findings:\n%s", w, all)
+				}
+				last += i
+			}
+		})
+	}
+}
+
+func TestDecodeKeepsConfigAndPositions(t *testing.T) {
+	d, l := decodeOne(t, minimal+"  config:\n    big: 9007199254740993\n    list: &a [1, 2]\n    again: *a\n")
+	if len(l) != 0 {
+		t.Fatal(l)
+	}
+	n := d.Filter.Spec.Config.Node
+	if v := Field(n, "big"); v == nil || v.Value != "9007199254740993" {
+		t.Fatalf("big int not kept exactly: %+v", v)
+	}
+	if again := Field(n, "again"); again == nil || len(again.Content) != 2 {
+		t.Fatalf("alias not expanded: %+v", again)
+	}
+	if p := d.Pos("spec.module.path"); p.Line != 7 || p.Col != 11 {
+		t.Fatalf("pos of spec.module.path = %v", p)
+	}
+	if p := d.Pos("spec.missing.deeper"); p.Line != 6 {
+		t.Fatalf("unknown path should fall back to nearest ancestor (spec at line 6), got %v", p)
+	}
+}
+
+func TestFilterDeployment(t *testing.T) {
+	src := `apiVersion: wasme.io/v1
+kind: FilterDeployment
+metadata:
+  name: bookinfo-custom-filter
+  namespace: bookinfo
+spec:
+  deployment:
+    istio:
+      kind: Deployment
+      labels: {app: productpage}
+  filter:
+    config:
+      '@type': type.googleapis.com/google.protobuf.StringValue
+      value: '{"name":"hello","value":"world"}'
+    image: webassemblyhub.io/ilackarms/istio-test:1.5.0-0
+    patchContext: outbound
+    rootID: add_header
+status:
+  workloads: {}
+`
+	d, l := decodeOne(t, src)
+	if len(l) != 0 {
+		t.Fatal(l)
+	}
+	s := d.Filter.Spec
+	if d.From != WasmeKind || d.WorkloadKind != "Deployment" || s.Module.Image != "webassemblyhub.io/ilackarms/istio-test:1.5.0-0" ||
+		s.VMID != "bookinfo-custom-filter.bookinfo" || s.Context != "outbound" || s.RootID != "add_header" ||
+		s.Selector.MatchLabels["app"] != "productpage" {
+		t.Fatalf("mapped wrongly: %+v", s)
+	}
+	if s.Config.Node.Value != `{"name":"hello","value":"world"}` {
+		t.Fatalf("StringValue not unwrapped: %+v", s.Config.Node)
+	}
+	if p := d.Pos("spec.module.image"); p.Line != 15 {
+		t.Fatalf("image position should be the FilterDeployment's spec.filter.image: %v", p)
+	}
+	_, l = decodeOne(t, strings.Replace(src, "kind: Deployment", "kind: Deploy", 1))
+	if len(l) != 1 || !strings.Contains(l[0].String(), `did you mean "Deployment"?`) {
+		t.Fatalf("bad workload kind: %v", l)
+	}
+}
+
+func TestParseLimits(t *testing.T) {
+	bomb := "a: &a [x,x,x,x,x,x,x,x,x,x]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c,*c]\ne: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d,*d]\nf: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e,*e]\ng: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f,*f]\nh: [*g,*g,*g,*g,*g,*g,*g,*g,*g,*g]\n"
+	deep := strings.Repeat("[", 200) + strings.Repeat("]", 200)
+	tests := []struct {
+		name, src string
+		lim       Limits
+		want      string
+	}{
+		{"alias bomb", bomb, DefaultLimits, "--max-nodes"},
+		{"depth", deep, DefaultLimits, "--max-depth"},
+		{"documents", "a: 1\n---\nb: 2\n---\nc: 3\n", Limits{MaxDocuments: 2}, "--max-documents"},
+		{"size", "a: 1\n", Limits{MaxBytes: 3}, "--max-input-bytes"},
+		{"binary", "a: \x00\x01", DefaultLimits, "not UTF-8 text (binary data at byte offset 3)"},
+		{"tab indentation", "a:\n\tb: 1\n", DefaultLimits, "f.yaml:2:1: error: invalid YAML: found a tab character in indentation"},
+		{"truncated", "a: [1, 2\n", DefaultLimits, "invalid YAML"},
+		{"ok", "a: 1\n---\n---\nb: 2\n", DefaultLimits, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			docs, l := ParseDocuments("f.yaml", []byte(tt.src), tt.lim)
+			if tt.want == "" {
+				if len(l) != 0 || len(docs) != 2 {
+					t.Fatalf("want 2 docs and no findings, got %d, %v", len(docs), l)
+				}
+				return
+			}
+			if len(l) != 1 || !strings.Contains(l[0].String(), tt.want) {
+				t.Fatalf("want %q, got %v", tt.want, l)
+			}
+		})
+	}
+}
+
+// BenchmarkAliasBomb measures how fast the billion-laughs document is refused.
+func BenchmarkAliasBomb(b *testing.B) {
+	var sb strings.Builder
+	sb.WriteString("a0: &a0 [x,x,x,x,x,x,x,x,x,x]\n")
+	for i := 1; i < 9; i++ {
+		sb.WriteString("a" + string(rune('0'+i)) + ": &a" + string(rune('0'+i)) + " [")
+		for j := 0; j < 10; j++ {
+			if j > 0 {
+				sb.WriteString(",")
+			}
+			sb.WriteString("*a" + string(rune('0'+i-1)))
+		}
+		sb.WriteString("]\n")
+	}
+	src := []byte(sb.String())
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, l := ParseDocuments("bomb.yaml", src, DefaultLimits); !l.HasErrors() {
+			b.Fatal("bomb accepted")
+		}
+	}
+}
+
+func FuzzDecode(f *testing.F) {
+	f.Add([]byte(minimal))
+	f.Add([]byte(minimal + "  config: {a: [1, {b: c}]}\n  ports: [1, 2]\n  env: [{name: A, fromHost: true}]\n"))
+	f.Add([]byte("apiVersion: wasme.io/v1\nkind: FilterDeployment\nmetadata: {name: x}\nspec: {filter: {image: x, config: 's'}}\n"))
+	f.Add([]byte("a: &a [*a]\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		docs, l := ParseDocuments("fuzz.yaml", data, DefaultLimits)
+		for _, f := range l {
+			if f.Pos.File != "fuzz.yaml" {
+				t.Fatalf("finding without file: %v", f)
+			}
+		}
+		for _, d := range docs {
+			if !IsFilter(d) {
+				continue
+			}
+			doc, l := Decode("fuzz.yaml", d)
+			for _, f := range l {
+				if f.Pos.Line == 0 {
+					t.Fatalf("finding without position: %v", f)
+				}
+			}
+			if doc != nil && !l.HasErrors() {
+				doc.Filter.Default()
+			}
+		}
+	})
+}

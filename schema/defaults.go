@@ -1,0 +1,93 @@
+package schema
+
+// Enumerations of the spec, in the order messages list them.
+var (
+	Runtimes       = []string{"v8", "wamr", "wasmtime", "null"}
+	Types          = []string{"http", "network"}
+	Contexts       = []string{"inbound", "outbound", "gateway", "any"}
+	FailStrategies = []string{"close", "open"}
+	Deliveries     = []string{"auto", "hostPath", "configMap", "imageVolume", "remote", "agent"}
+	Phases         = []string{"authn", "authz", "stats"}
+	Encodings      = []string{"json", "canonical", "binary"}
+)
+
+// Istio's PatchContext names, accepted for spec.context as the contract allows.
+var istioContexts = map[string]string{
+	"SIDECAR_INBOUND":  "inbound",
+	"SIDECAR_OUTBOUND": "outbound",
+	"GATEWAY":          "gateway",
+	"ANY":              "any",
+}
+
+// Defaults of the spec.
+const (
+	DefaultNamespace        = "default"
+	DefaultRouter           = "envoy.filters.http.router"
+	DefaultListenPort       = 8080
+	DefaultUpstream         = "127.0.0.1:9080"
+	DefaultAdminPort        = 19000
+	DefaultRelativePriority = 10
+)
+
+// NormalizeContext maps SIDECAR_INBOUND etc. onto the short names; unknown values
+// come back unchanged for the checker to report.
+func NormalizeContext(c string) string {
+	if s, ok := istioContexts[c]; ok {
+		return s
+	}
+	return c
+}
+
+// Default fills the fields the user left out. It runs after the checks, on a spec
+// without errors, so it never hides a problem.
+func (f *WasmFilter) Default() {
+	m := &f.Metadata
+	if m.Namespace == "" {
+		m.Namespace = DefaultNamespace
+	}
+	s := &f.Spec
+	if s.VMID == "" {
+		s.VMID = m.Namespace + "." + m.Name
+	}
+	if s.Runtime == "" {
+		s.Runtime = "v8"
+	}
+	if s.Type == "" {
+		s.Type = "http"
+	}
+	s.Context = NormalizeContext(s.Context)
+	if s.Context == "" {
+		s.Context = "inbound"
+	}
+	if s.FailStrategy == "" {
+		s.FailStrategy = "close"
+	}
+	if s.Delivery == "" {
+		s.Delivery = "auto"
+	}
+	p := &s.Placement
+	if p.Before == "" && p.After == "" && !p.First && p.Phase == "" {
+		if s.Type == "network" {
+			// The network chain ends in a terminal filter whose name varies
+			// (tcp_proxy, http_connection_manager); first is always valid.
+			p.First = true
+		} else {
+			p.Before = DefaultRouter
+		}
+	}
+	if s.ConfigSchema != nil && s.ConfigSchema.Encoding == "" {
+		s.ConfigSchema.Encoding = "json"
+	}
+	if s.Envoy == nil {
+		s.Envoy = &EnvoyOptions{}
+	}
+	if s.Envoy.ListenPort == 0 {
+		s.Envoy.ListenPort = DefaultListenPort
+	}
+	if s.Envoy.Upstream == "" {
+		s.Envoy.Upstream = DefaultUpstream
+	}
+	if s.Envoy.AdminPort == 0 {
+		s.Envoy.AdminPort = DefaultAdminPort
+	}
+}

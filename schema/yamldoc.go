@@ -1,0 +1,265 @@
+package schema
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"regexp"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/wasmgen/wasmgen/diag"
+	yaml "go.yaml.in/yaml/v3"
+)
+
+// Limits bound what one input may cost; each refusal names the limit and the flag
+// that raises it.
+type Limits struct {
+	MaxBytes     int64 // input size (--max-input-bytes)
+	MaxDocuments int   // documents per input (--max-documents)
+	MaxDepth     int   // nesting depth of YAML/JSON (--max-depth)
+	MaxNodes     int   // nodes visited including alias expansion (--max-nodes)
+}
+
+// DefaultLimits are generous for real specs and manifests, small enough to refuse
+// hostile input quickly.
+var DefaultLimits = Limits{
+	MaxBytes:     64 << 20,
+	MaxDocuments: 10000,
+	MaxDepth:     100,
+	MaxNodes:     5_000_000,
+}
+
+// Codes for input-level problems.
+const (
+	CodeSyntax   = "WG1001"
+	CodeLimit    = "WG1002"
+	CodeEncoding = "WG1003"
+)
+
+var yamlLineRE = regexp.MustCompile(`^yaml: (?:line (\d+): )?(.*)$`)
+
+// ParseDocuments splits a YAML (or JSON) stream into its documents, keeping nodes
+// and positions. Empty documents are dropped.
+func ParseDocuments(file string, data []byte, lim Limits) ([]*yaml.Node, diag.List) {
+	var l diag.List
+	if lim.MaxBytes > 0 && int64(len(data)) > lim.MaxBytes {
+		l.Errorf(diag.Pos{File: file}, "", CodeLimit, "input is %d bytes, over the limit of %d bytes; raise it with --max-input-bytes", len(data), lim.MaxBytes)
+		return nil, l
+	}
+	if i := bytes.IndexByte(data, 0); i >= 0 || !utf8.Valid(data) {
+		line, col := 1, 1
+		if i < 0 {
+			i = invalidUTF8(data)
+		}
+		line, col = lineCol(data, i)
+		l.Errorf(diag.Pos{File: file, Line: line, Col: col}, "", CodeEncoding, "input is not UTF-8 text (binary data at byte offset %d); expected YAML or JSON", i)
+		return nil, l
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	var docs []*yaml.Node
+	for {
+		var n yaml.Node
+		err := dec.Decode(&n)
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			// yaml.v3 reports a tab in indentation vaguely ("found character that cannot
+			// start any token"); name it when that is the likely cause.
+			if tl, tc, ok := leadingTab(data); ok {
+				l.Add(diag.Finding{Pos: diag.Pos{File: file, Line: tl, Col: tc}, Severity: diag.Error, Code: CodeSyntax,
+					Msg: "invalid YAML: found a tab character in indentation; YAML allows only spaces there", Hint: "indent with spaces"})
+				return docs, l
+			}
+			l.Add(syntaxFinding(file, err))
+			return docs, l
+		}
+		if len(n.Content) == 0 || (n.Content[0].Kind == yaml.ScalarNode && n.Content[0].Tag == "!!null") {
+			continue
+		}
+		if lim.MaxDocuments > 0 && len(docs) >= lim.MaxDocuments {
+			l.Errorf(pos(file, &n), "", CodeLimit, "more than %d documents in one input; raise the limit with --max-documents", lim.MaxDocuments)
+			return docs, l
+		}
+		if msg := checkShape(n.Content[0], lim); msg != "" {
+			l.Errorf(pos(file, n.Content[0]), "", CodeLimit, "%s", msg)
+			return docs, l
+		}
+		docs = append(docs, n.Content[0])
+	}
+	return docs, l
+}
+
+func syntaxFinding(file string, err error) diag.Finding {
+	msg := err.Error()
+	line := 0
+	if m := yamlLineRE.FindStringSubmatch(msg); m != nil {
+		line, _ = strconv.Atoi(m[1])
+		msg = m[2]
+	}
+	return diag.Finding{Pos: diag.Pos{File: file, Line: line}, Severity: diag.Error, Code: CodeSyntax,
+		Msg: "invalid YAML: " + msg}
+}
+
+// checkShape walks the tree once, counting nodes through aliases (an alias bomb
+// expands exponentially) and measuring depth, before anything else expands it.
+func checkShape(root *yaml.Node, lim Limits) string {
+	nodes := 0
+	memo := map[*yaml.Node]int{} // expanded size of each anchored subtree
+	var walk func(n *yaml.Node, depth int) (int, string)
+	walk = func(n *yaml.Node, depth int) (int, string) {
+		if lim.MaxDepth > 0 && depth > lim.MaxDepth {
+			return 0, fmt.Sprintf("nesting deeper than %d levels; raise the limit with --max-depth", lim.MaxDepth)
+		}
+		if n.Kind == yaml.AliasNode {
+			if size, ok := memo[n.Alias]; ok {
+				return size, ""
+			}
+			size, msg := walk(n.Alias, depth)
+			memo[n.Alias] = size
+			return size, msg
+		}
+		size := 1
+		for _, c := range n.Content {
+			s, msg := walk(c, depth+1)
+			if msg != "" {
+				return 0, msg
+			}
+			size += s
+			if lim.MaxNodes > 0 && size > lim.MaxNodes {
+				return 0, fmt.Sprintf("document expands to more than %d nodes (YAML aliases included); raise the limit with --max-nodes", lim.MaxNodes)
+			}
+		}
+		if n.Anchor != "" {
+			memo[n] = size
+		}
+		return size, ""
+	}
+	size, msg := walk(root, 1)
+	nodes += size
+	if msg == "" && lim.MaxNodes > 0 && nodes > lim.MaxNodes {
+		msg = fmt.Sprintf("document expands to more than %d nodes (YAML aliases included); raise the limit with --max-nodes", lim.MaxNodes)
+	}
+	return msg
+}
+
+// leadingTab finds a tab used as indentation, which yaml.v3 reports with a vague message.
+func leadingTab(data []byte) (line, col int, ok bool) {
+	line = 1
+	start := true
+	col = 1
+	for _, c := range data {
+		switch {
+		case c == '\n':
+			line++
+			col = 1
+			start = true
+			continue
+		case start && c == ' ':
+		case start && c == '\t':
+			return line, col, true
+		default:
+			start = false
+		}
+		col++
+	}
+	return 0, 0, false
+}
+
+func invalidUTF8(b []byte) int {
+	for i := 0; i < len(b); {
+		r, size := utf8.DecodeRune(b[i:])
+		if r == utf8.RuneError && size <= 1 {
+			return i
+		}
+		i += size
+	}
+	return len(b)
+}
+
+func lineCol(b []byte, off int) (int, int) {
+	line, col := 1, 1
+	for _, c := range b[:off] {
+		if c == '\n' {
+			line++
+			col = 1
+		} else {
+			col++
+		}
+	}
+	return line, col
+}
+
+func pos(file string, n *yaml.Node) diag.Pos {
+	return diag.Pos{File: file, Line: n.Line, Col: n.Column}
+}
+
+// Field returns the value node of key in mapping n, or nil.
+func Field(n *yaml.Node, key string) *yaml.Node {
+	n = resolve(n)
+	if n == nil || n.Kind != yaml.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == key {
+			return resolve(n.Content[i+1])
+		}
+	}
+	return nil
+}
+
+// StringField returns the string value of key in mapping n, or "".
+func StringField(n *yaml.Node, key string) string {
+	v := Field(n, key)
+	if v == nil || v.Kind != yaml.ScalarNode {
+		return ""
+	}
+	return v.Value
+}
+
+func resolve(n *yaml.Node) *yaml.Node {
+	for n != nil && n.Kind == yaml.AliasNode {
+		n = n.Alias
+	}
+	return n
+}
+
+// TypeMeta reads apiVersion and kind of a document without decoding it.
+func TypeMeta(doc *yaml.Node) (apiVersion, kind string) {
+	return StringField(doc, "apiVersion"), StringField(doc, "kind")
+}
+
+// describe names a node's type for messages: "a string", "an integer", ...
+func describe(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.MappingNode:
+		return "a mapping"
+	case yaml.SequenceNode:
+		return "a list"
+	case yaml.ScalarNode:
+		switch n.Tag {
+		case "!!str":
+			return fmt.Sprintf("the string %q", clip(n.Value))
+		case "!!int":
+			return "the integer " + clip(n.Value)
+		case "!!float":
+			return "the number " + clip(n.Value)
+		case "!!bool":
+			return "the boolean " + n.Value
+		case "!!null":
+			return "null"
+		}
+		return fmt.Sprintf("%q", clip(n.Value))
+	}
+	return "an unknown node"
+}
+
+func clip(s string) string {
+	if len(s) > 40 {
+		return s[:37] + "..."
+	}
+	return strings.ReplaceAll(s, "\n", `\n`)
+}

@@ -1,0 +1,467 @@
+package validate
+
+import (
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+
+	bootstrapv3 "github.com/envoyproxy/go-control-plane/envoy/config/bootstrap/v3"
+	clusterv3 "github.com/envoyproxy/go-control-plane/envoy/config/cluster/v3"
+	corev3 "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
+	listenerv3 "github.com/envoyproxy/go-control-plane/envoy/config/listener/v3"
+	routev3 "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
+	hcmv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/http_connection_manager/v3"
+	"github.com/wasmgen/wasmgen/diag"
+	yaml "go.yaml.in/yaml/v3"
+	"google.golang.org/protobuf/proto"
+	networking "istio.io/api/networking/v1alpha3"
+)
+
+// Codes of wasmgen's own EnvoyFilter checks.
+const (
+	CodeResource        = "WG7003" // apiVersion / metadata problems
+	CodeHTTPFilterAdd   = "WG7050" // ADD on HTTP_FILTER appends after the router
+	CodeInsertFirst     = "WG7052" // INSERT_BEFORE/AFTER on HTTP_FILTER without a subFilter match
+	CodeExtensionOp     = "WG7060" // EXTENSION_CONFIG with an operation other than ADD
+	CodeSelectorTargets = "WG7061" // workloadSelector and targetRefs both set
+)
+
+// Istio's analyzer codes (pkg/config/analysis/msg/messages.yaml).
+const (
+	CodeRelativeOp      = "IST0151"
+	CodeReplaceOp       = "IST0152"
+	CodeAddOp           = "IST0153"
+	CodeRemoveOp        = "IST0154"
+	CodeRelativeVersion = "IST0155"
+)
+
+// Options select the dialect documents are checked against.
+type Options struct {
+	IstioMinor int // Istio minor version, e.g. 24 for 1.24; 0 = the newest
+}
+
+// Doc is one parsed document of an input file.
+type Doc struct {
+	File string
+	Node *yaml.Node
+}
+
+// Checker validates documents one at a time and keeps what must be checked across
+// them (vm_ids shared between EnvoyFilters, the names IST0155 compares).
+type Checker struct {
+	opts         Options
+	l            diag.List
+	vms          []vmUse
+	versionNames []string // patch value names of patches that match a proxyVersion, in order
+}
+
+// NewChecker returns a Checker for the given dialect.
+func NewChecker(opts Options) *Checker { return &Checker{opts: opts} }
+
+// Finish returns every finding so far, with the cross-document ones, sorted.
+func (c *Checker) Finish() diag.List {
+	l := append(diag.List(nil), c.l...)
+	l.Append(sharedVMs(c.vms))
+	l.Sort()
+	return l
+}
+
+// EnvoyFilter checks one EnvoyFilter document.
+func EnvoyFilter(file string, doc *yaml.Node, opts Options) diag.List {
+	c := NewChecker(opts)
+	c.EnvoyFilter(file, doc)
+	return c.Finish()
+}
+
+// EnvoyFilters checks several EnvoyFilters together, as istiod applies them.
+func EnvoyFilters(docs []Doc, opts Options) diag.List {
+	c := NewChecker(opts)
+	for _, d := range docs {
+		c.EnvoyFilter(d.File, d.Node)
+	}
+	return c.Finish()
+}
+
+// Kind classifies a document: "EnvoyFilter", "WasmPlugin", "Bootstrap" (an Envoy
+// bootstrap, recognised by its top-level keys) or its own kind.
+func Kind(doc *yaml.Node) string {
+	n := yDeref(doc)
+	if k := yScalar(yField(n, "kind")); k != "" {
+		return k
+	}
+	for _, key := range []string{"static_resources", "staticResources", "admin", "node", "dynamic_resources", "dynamicResources"} {
+		if yField(n, key) != nil {
+			return "Bootstrap"
+		}
+	}
+	return ""
+}
+
+// Object checks one generated or hand-written object by kind; other kinds get no
+// findings. The generator's golden tests call it to prove their output valid.
+func Object(file string, doc *yaml.Node, opts Options) diag.List {
+	c := NewChecker(opts)
+	c.Add(file, doc)
+	return c.Finish()
+}
+
+// Add checks one document of any kind Object knows, and reports whether it knew it.
+func (c *Checker) Add(file string, doc *yaml.Node) bool {
+	switch Kind(doc) {
+	case "EnvoyFilter":
+		c.EnvoyFilter(file, doc)
+	case "WasmPlugin":
+		c.l.Append(WasmPlugin(file, doc, c.opts))
+	case "Bootstrap":
+		l, vms := bootstrap(file, doc)
+		c.l.Append(l)
+		c.vms = append(c.vms, vms...)
+	default:
+		return false
+	}
+	return true
+}
+
+func (c *Checker) errorf(ix *posIndex, path, code, format string, args ...any) {
+	c.l.Add(diag.Finding{Pos: ix.pos(path), Path: ix.display(path), Severity: diag.Error, Code: code, Msg: fmt.Sprintf(format, args...)})
+}
+
+func (c *Checker) warnf(ix *posIndex, path, code, hint, format string, args ...any) {
+	c.l.Add(diag.Finding{Pos: ix.pos(path), Path: ix.display(path), Severity: diag.Warning, Code: code, Msg: fmt.Sprintf(format, args...), Hint: hint})
+}
+
+// header checks apiVersion and metadata.name, and returns "namespace/name".
+func (c *Checker) header(ix *posIndex, root *yaml.Node, kind string, versions ...string) string {
+	if av := yScalar(yField(root, "apiVersion")); !contains(versions, av) {
+		c.errorf(ix, "apiVersion", CodeResource, "%s apiVersion is %q; expected %s", kind, av, strings.Join(versions, " or "))
+	}
+	md := yField(root, "metadata")
+	name := yScalar(yField(md, "name"))
+	if name == "" && yScalar(yField(md, "generateName")) == "" {
+		c.errorf(ix, "metadata", CodeResource, "%s has no metadata.name", kind)
+	}
+	ns := yScalar(yField(md, "namespace"))
+	if ns == "" {
+		ns = "default"
+	}
+	return kind + " " + ns + "/" + name
+}
+
+// EnvoyFilter checks one EnvoyFilter document and remembers what later documents are
+// compared against.
+func (c *Checker) EnvoyFilter(file string, doc *yaml.Node) {
+	root := yDeref(doc)
+	ix := newPosIndex(file, root)
+	if root == nil || root.Kind != yaml.MappingNode {
+		c.errorf(ix, "", CodeStructure, "EnvoyFilter document is %s; expected a mapping", describeNode(root))
+		return
+	}
+	owner := c.header(ix, root, "EnvoyFilter", "networking.istio.io/v1alpha3")
+	spec := yField(root, "spec")
+	if spec == nil {
+		return
+	}
+	w := newWalker(ix, &c.l, c.opts.IstioMinor, func(bool) (diag.Severity, string) { return diag.Error, CodeUnknownField })
+	w.message((&networking.EnvoyFilter{}).ProtoReflect().Descriptor(), spec, "spec", false, 0)
+	if spec.Kind != yaml.MappingNode {
+		return
+	}
+	ef := &networking.EnvoyFilter{}
+	decodeInto(ix, &c.l, w.bad, spec, "spec", ef, CodeIstioValidation, "configPatches")
+	c.selector(ix, ef)
+
+	patches := yField(spec, "configPatches")
+	if patches == nil || patches.Kind != yaml.SequenceNode {
+		return
+	}
+	for i, pn := range patches.Content {
+		p := pathIdx("spec.configPatches", i)
+		if isNull(yDeref(pn)) {
+			c.errorf(ix, p, CodeIstioValidation, "Envoy filter: null config patch")
+			continue
+		}
+		cp := &networking.EnvoyFilter_EnvoyConfigObjectPatch{}
+		if !decodeInto(ix, &c.l, w.bad, pn, p, cp, CodeIstioValidation) {
+			continue
+		}
+		c.patch(ix, owner, ef, cp, yDeref(pn), p)
+	}
+}
+
+func (c *Checker) selector(ix *posIndex, ef *networking.EnvoyFilter) {
+	if ws := ef.GetWorkloadSelector(); ws != nil {
+		keys := make([]string, 0, len(ws.GetLabels()))
+		for k := range ws.GetLabels() {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			v := ws.GetLabels()[k]
+			p := pathKey("spec.workloadSelector.labels", k)
+			if k == "" {
+				c.errorf(ix, p, CodeIstioValidation, "empty key is not supported in selector: %q", k+"="+v)
+			}
+			if strings.Contains(k, "*") || strings.Contains(v, "*") {
+				c.errorf(ix, p, CodeIstioValidation, "wildcard is not supported in selector: %q", k+"="+v)
+			}
+		}
+		if len(keys) == 0 {
+			c.warnf(ix, "spec.workloadSelector", CodeIstioWarning, "",
+				"Envoy filter: workload selector specified without labels, will be applied to all services in namespace")
+		}
+		if len(ef.GetTargetRefs()) > 0 {
+			c.errorf(ix, "spec.targetRefs", CodeSelectorTargets, "only one of targetRefs or workloadSelector can be set")
+		}
+	}
+	for i, r := range ef.GetTargetRefs() {
+		if r.GetNamespace() != "" {
+			c.errorf(ix, pathKey(pathIdx("spec.targetRefs", i), "namespace"), CodeIstioValidation,
+				"targetRef namespace must not be set; cross namespace referencing is not supported")
+		}
+		if r.GetName() == "" {
+			c.errorf(ix, pathIdx("spec.targetRefs", i), CodeIstioValidation, "targetRef name must be set")
+		}
+	}
+}
+
+const maxProxyVersionLen = 1024
+
+func (c *Checker) patch(ix *posIndex, owner string, ef *networking.EnvoyFilter, cp *networking.EnvoyFilter_EnvoyConfigObjectPatch, pn *yaml.Node, p string) {
+	match := cp.GetMatch()
+	if match.GetContext() == networking.EnvoyFilter_WAYPOINT {
+		return // istiod does not validate waypoint patches yet
+	}
+	if cp.GetApplyTo() == networking.EnvoyFilter_INVALID {
+		c.errorf(ix, p, CodeIstioValidation, "Envoy filter: missing applyTo")
+		return
+	}
+	if cp.GetPatch() == nil {
+		c.errorf(ix, p, CodeIstioValidation, "Envoy filter: missing patch")
+		return
+	}
+	op := cp.GetPatch().GetOperation()
+	pp := pathKey(p, "patch")
+	if op == networking.EnvoyFilter_Patch_INVALID {
+		c.errorf(ix, pp, CodeIstioValidation, "Envoy filter: missing patch operation")
+		return
+	}
+	if op != networking.EnvoyFilter_Patch_REMOVE && cp.GetPatch().GetValue() == nil {
+		c.errorf(ix, pp, CodeIstioValidation, "Envoy filter: missing patch value for non-remove operation")
+		return
+	}
+	c.analyze(ix, ef, cp, p)
+	mp := pathKey(p, "match")
+	if v := match.GetProxy().GetProxyVersion(); v != "" {
+		vp := pathKey(mp, "proxy.proxyVersion")
+		if len(v) > maxProxyVersionLen {
+			c.warnf(ix, vp, CodeIstioWarning, "", "Envoy filter: proxyVersion match exceeds %d characters and will be ignored", maxProxyVersionLen)
+		} else if _, err := regexp.Compile(v); err != nil {
+			c.errorf(ix, vp, CodeIstioValidation, "Envoy filter: invalid regex for proxy version, [%v]", err)
+		}
+	}
+	applyTo := cp.GetApplyTo()
+	c.matchRules(ix, applyTo, match, mp)
+
+	switch {
+	case applyTo == networking.EnvoyFilter_EXTENSION_CONFIG && op != networking.EnvoyFilter_Patch_ADD:
+		c.errorf(ix, pathKey(pp, "operation"), CodeExtensionOp, "EXTENSION_CONFIG takes only the ADD operation; istiod ignores %s", op)
+	case applyTo == networking.EnvoyFilter_HTTP_FILTER && op == networking.EnvoyFilter_Patch_ADD:
+		if name := valueName(cp); name != "envoy.filters.http.router" && name != "envoy.router" {
+			c.l.Add(diag.Finding{Pos: ix.pos(pathKey(pp, "operation")), Path: ix.display(pathKey(pp, "operation")), Severity: diag.Error, Code: CodeHTTPFilterAdd,
+				Msg:  "ADD on HTTP_FILTER appends the filter after the router, and Envoy rejects a listener whose HTTP filter chain does not end with the router",
+				Hint: "use INSERT_BEFORE with match.listener.filterChain.filter.subFilter.name: envoy.filters.http.router"})
+		}
+	case applyTo == networking.EnvoyFilter_HTTP_FILTER && (op == networking.EnvoyFilter_Patch_INSERT_BEFORE || op == networking.EnvoyFilter_Patch_INSERT_AFTER) &&
+		match.GetListener().GetFilterChain().GetFilter().GetSubFilter().GetName() == "":
+		c.warnf(ix, pathKey(pp, "operation"), CodeInsertFirst, "match the filter to insert next to: match.listener.filterChain.filter.subFilter.name (e.g. envoy.filters.http.router)",
+			"%s on HTTP_FILTER without a subFilter match inserts the filter first in the chain", op)
+	}
+	if op == networking.EnvoyFilter_Patch_REMOVE {
+		return
+	}
+	c.value(ix, owner, applyTo, op, pn, pathKey(pp, "value"))
+}
+
+func valueName(cp *networking.EnvoyFilter_EnvoyConfigObjectPatch) string {
+	return cp.GetPatch().GetValue().GetFields()["name"].GetStringValue()
+}
+
+func (c *Checker) matchRules(ix *posIndex, applyTo networking.EnvoyFilter_ApplyTo, match *networking.EnvoyFilter_EnvoyConfigObjectMatch, mp string) {
+	if match.GetObjectTypes() == nil {
+		return
+	}
+	switch applyTo {
+	case networking.EnvoyFilter_LISTENER, networking.EnvoyFilter_FILTER_CHAIN, networking.EnvoyFilter_NETWORK_FILTER, networking.EnvoyFilter_HTTP_FILTER:
+		lm := match.GetListener()
+		if lm == nil {
+			c.errorf(ix, mp, CodeIstioValidation, "Envoy filter: applyTo for listener class objects cannot have non listener match")
+			return
+		}
+		f := lm.GetFilterChain().GetFilter()
+		if f == nil {
+			return
+		}
+		fp := pathKey(mp, "listener.filterChain.filter")
+		if applyTo == networking.EnvoyFilter_LISTENER || applyTo == networking.EnvoyFilter_FILTER_CHAIN {
+			c.warnf(ix, fp, CodeIstioWarning, "", "Envoy filter: filter match has no effect when used with %v", applyTo)
+		}
+		if f.GetName() == "" {
+			c.errorf(ix, fp, CodeIstioValidation, "Envoy filter: filter match has no name to match on")
+			return
+		}
+		if sf := f.GetSubFilter(); sf != nil {
+			sp := pathKey(fp, "subFilter")
+			switch {
+			case applyTo != networking.EnvoyFilter_HTTP_FILTER:
+				c.errorf(ix, sp, CodeIstioValidation, "Envoy filter: subfilter match can be used with applyTo HTTP_FILTER only")
+				return
+			case f.GetName() != "envoy.filters.network.http_connection_manager" && f.GetName() != "envoy.http_connection_manager":
+				c.errorf(ix, pathKey(fp, "name"), CodeIstioValidation, "Envoy filter: subfilter match requires filter match with envoy.filters.network.http_connection_manager")
+				return
+			case sf.GetName() == "":
+				c.errorf(ix, sp, CodeIstioValidation, "Envoy filter: subfilter match has no name to match on")
+				return
+			}
+			if n, ok := deprecatedName(sf.GetName()); ok {
+				c.warnf(ix, pathKey(sp, "name"), CodeIstioWarning, "istiod matches names exactly: a patch against the old name is skipped silently",
+					"using deprecated filter name %q; use %q instead", sf.GetName(), n)
+			}
+		}
+		if n, ok := deprecatedName(f.GetName()); ok {
+			c.warnf(ix, pathKey(fp, "name"), CodeIstioWarning, "istiod matches names exactly: a patch against the old name is skipped silently",
+				"using deprecated filter name %q; use %q instead", f.GetName(), n)
+		}
+	case networking.EnvoyFilter_ROUTE_CONFIGURATION, networking.EnvoyFilter_VIRTUAL_HOST, networking.EnvoyFilter_HTTP_ROUTE:
+		if match.GetRouteConfiguration() == nil {
+			c.errorf(ix, mp, CodeIstioValidation, "Envoy filter: applyTo for http route class objects cannot have non route configuration match")
+		}
+	case networking.EnvoyFilter_CLUSTER:
+		if match.GetCluster() == nil {
+			c.errorf(ix, mp, CodeIstioValidation, "Envoy filter: applyTo for cluster class objects cannot have non cluster match")
+		}
+	}
+}
+
+// analyze applies istioctl analyze's EnvoyPatchAnalyzer to one patch.
+func (c *Checker) analyze(ix *posIndex, ef *networking.EnvoyFilter, cp *networking.EnvoyFilter_EnvoyConfigObjectPatch, p string) {
+	op, applyTo := cp.GetPatch().GetOperation(), cp.GetApplyTo()
+	name := valueName(cp)
+	if _, ok := cp.GetPatch().GetValue().GetFields()["name"]; !ok {
+		name = cp.GetMatch().GetListener().GetFilterChain().GetFilter().GetName()
+	}
+	vp := pathKey(p, "patch.value")
+	routeLike := applyTo == networking.EnvoyFilter_ROUTE_CONFIGURATION || applyTo == networking.EnvoyFilter_HTTP_ROUTE
+	relative := false
+	switch op {
+	case networking.EnvoyFilter_Patch_ADD:
+		if routeLike {
+			c.errorf(ix, vp, CodeAddOp, "The ADD operation will be ignored when applyTo is set to ROUTE_CONFIGURATION, or HTTP_ROUTE.")
+		}
+	case networking.EnvoyFilter_Patch_REMOVE:
+		if routeLike {
+			c.errorf(ix, vp, CodeRemoveOp, "The REMOVE operation will be ignored when applyTo is set to ROUTE_CONFIGURATION, or HTTP_ROUTE.")
+		} else {
+			relative = true
+		}
+	case networking.EnvoyFilter_Patch_REPLACE:
+		if applyTo != networking.EnvoyFilter_NETWORK_FILTER && applyTo != networking.EnvoyFilter_HTTP_FILTER && applyTo != networking.EnvoyFilter_VIRTUAL_HOST {
+			c.errorf(ix, vp, CodeReplaceOp, "The REPLACE operation is only valid for HTTP_FILTER and NETWORK_FILTER.")
+		} else {
+			relative = true
+		}
+	case networking.EnvoyFilter_Patch_INSERT_BEFORE, networking.EnvoyFilter_Patch_INSERT_AFTER:
+		relative = true
+	}
+	if relative && ef.GetPriority() == 0 {
+		if contains(c.versionNames, name) {
+			c.warnf(ix, vp, CodeRelativeVersion, "", "This EnvoyFilter does not have a priority and has a relative patch operation (NSTERT_BEFORE/AFTER, REPLACE, MERGE, DELETE) and proxyVersion set which can cause the EnvoyFilter not to be applied during an upgrade. Using the INSERT_FIRST or ADD option or setting the priority may help in ensuring the EnvoyFilter is applied correctly.")
+		} else {
+			c.warnf(ix, vp, CodeRelativeOp, "", "This EnvoyFilter does not have a priority and has a relative patch operation set which can cause the EnvoyFilter not to be applied. Using the INSERT_FIRST of ADD option or setting the priority may help in ensuring the EnvoyFilter is applied correctly.")
+		}
+	}
+	if cp.GetMatch().GetProxy().GetProxyVersion() != "" {
+		c.versionNames = append(c.versionNames, name)
+	}
+}
+
+// valueType is the Envoy message a patch value of applyTo must parse as.
+func valueType(applyTo networking.EnvoyFilter_ApplyTo) proto.Message {
+	switch applyTo {
+	case networking.EnvoyFilter_CLUSTER:
+		return &clusterv3.Cluster{}
+	case networking.EnvoyFilter_LISTENER:
+		return &listenerv3.Listener{}
+	case networking.EnvoyFilter_ROUTE_CONFIGURATION:
+		return &routev3.RouteConfiguration{}
+	case networking.EnvoyFilter_FILTER_CHAIN:
+		return &listenerv3.FilterChain{}
+	case networking.EnvoyFilter_HTTP_FILTER:
+		return &hcmv3.HttpFilter{}
+	case networking.EnvoyFilter_NETWORK_FILTER:
+		return &listenerv3.Filter{}
+	case networking.EnvoyFilter_VIRTUAL_HOST:
+		return &routev3.VirtualHost{}
+	case networking.EnvoyFilter_HTTP_ROUTE:
+		return &routev3.Route{}
+	case networking.EnvoyFilter_EXTENSION_CONFIG:
+		return &corev3.TypedExtensionConfig{}
+	case networking.EnvoyFilter_BOOTSTRAP:
+		return &bootstrapv3.Bootstrap{}
+	case networking.EnvoyFilter_LISTENER_FILTER:
+		return &listenerv3.ListenerFilter{}
+	}
+	return nil
+}
+
+// value parses a patch value strictly as the Envoy type its applyTo implies and
+// looks inside every typed config.
+func (c *Checker) value(ix *posIndex, owner string, applyTo networking.EnvoyFilter_ApplyTo, op networking.EnvoyFilter_Patch_Operation, n *yaml.Node, vp string) {
+	m := valueType(applyTo)
+	if m == nil {
+		c.errorf(ix, vp, CodeIstioValidation, "Envoy filter: unknown object type for applyTo %s", applyTo)
+		return
+	}
+	vn := ix.node(vp)
+	if vn == nil {
+		return
+	}
+	minor := c.opts.IstioMinor
+	w := newWalker(ix, &c.l, minor, func(inAny bool) (diag.Severity, string) {
+		if inAny && (minor == 0 || minor >= 9) {
+			return diag.Error, CodeUnknownInTyped
+		}
+		return diag.Warning, CodeIstioWarning
+	})
+	w.legacyOK = minor > 0 && minor <= 6
+	w.message(m.ProtoReflect().Descriptor(), vn, vp, false, 0)
+	if w.unresolved || !decodeInto(ix, &c.l, w.bad, vn, vp, m, CodeIstioValidation) {
+		return
+	}
+	if name := valueName2(m); name != "" {
+		table := map[networking.EnvoyFilter_ApplyTo]map[string]string{
+			networking.EnvoyFilter_HTTP_FILTER: deprecatedHTTPNames, networking.EnvoyFilter_NETWORK_FILTER: deprecatedNetworkNames,
+			networking.EnvoyFilter_LISTENER_FILTER: deprecatedListenerNames,
+		}[applyTo]
+		if nn, ok := table[name]; ok {
+			c.warnf(ix, pathKey(vp, "name"), CodeDeprecatedName, "", "using deprecated filter name %q; use %q instead", name, nn)
+		}
+	}
+	complete := op != networking.EnvoyFilter_Patch_MERGE
+	ec := newEnvoyChecker(ix, &c.l, w.bad, complete, owner)
+	var missing []string
+	ec.missing = func(_, name string) { missing = append(missing, name) }
+	ec.check(m, vp)
+	if len(missing) > 0 {
+		c.warnf(ix, vp, CodeIstioWarning, "", "using deprecated types by name without typed_config; %s", strings.Join(missing, ", "))
+	}
+	c.vms = append(c.vms, ec.vms...)
+}
+
+func valueName2(m proto.Message) string {
+	fd := m.ProtoReflect().Descriptor().Fields().ByName("name")
+	if fd == nil {
+		return ""
+	}
+	return m.ProtoReflect().Get(fd).String()
+}

@@ -1,0 +1,224 @@
+package validate
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/wasmgen/wasmgen/diag"
+)
+
+// ef wraps config patches (YAML, indented as list items under configPatches) in an
+// EnvoyFilter with a priority, so only the rule under test fires.
+func ef(patches string) string {
+	return "apiVersion: networking.istio.io/v1alpha3\nkind: EnvoyFilter\nmetadata: {name: t, namespace: ns}\nspec:\n  priority: 1\n  configPatches:\n" + patches
+}
+
+// wasmPatch is an INSERT_BEFORE of a Wasm HTTP filter whose vm_config / plugin fields
+// are given as a flow mapping body.
+func wasmPatch(plugin string) string {
+	return `  - applyTo: HTTP_FILTER
+    match:
+      listener:
+        filterChain:
+          filter:
+            name: envoy.filters.network.http_connection_manager
+            subFilter: {name: envoy.filters.http.router}
+    patch:
+      operation: INSERT_BEFORE
+      value:
+        name: envoy.filters.http.wasm
+        typed_config:
+          '@type': type.googleapis.com/envoy.extensions.filters.http.wasm.v3.Wasm
+          config: {` + plugin + `}
+`
+}
+
+const goodVM = `vm_config: {runtime: envoy.wasm.runtime.v8, code: {local: {filename: /f.wasm}}}`
+
+func codes(l diag.List) string {
+	var s []string
+	for _, f := range l {
+		s = append(s, f.Code)
+	}
+	return strings.Join(s, ",")
+}
+
+func run(t *testing.T, name, doc string, opts Options) diag.List {
+	t.Helper()
+	docs := parseDocs(t, []byte(doc))
+	c := NewChecker(opts)
+	for _, d := range docs {
+		c.Add(name, d)
+	}
+	return c.Finish()
+}
+
+func TestEnvoyFilterRules(t *testing.T) {
+	tests := []struct {
+		name string
+		doc  string
+		opts Options
+		code string // must appear
+		not  bool   // ...or must not appear
+		line int    // when set, the finding's line
+	}{
+		{"clean wasm", ef(wasmPatch(goodVM)), Options{}, "", false, 0},
+		{"missing value", ef("  - applyTo: CLUSTER\n    patch: {operation: ADD}\n"), Options{}, "IST0106", false, 8},
+		{"remove needs no value", ef("  - applyTo: CLUSTER\n    match: {cluster: {name: x}}\n    patch: {operation: REMOVE}\n"), Options{}, "IST0106", true, 0},
+		{"missing applyTo", ef("  - patch: {operation: ADD, value: {name: x}}\n"), Options{}, "IST0106", false, 7},
+		{"bad applyTo", ef("  - applyTo: HTTP_FILTR\n    patch: {operation: ADD, value: {name: x}}\n"), Options{}, "WG7002", false, 7},
+		{"missing operation", ef("  - applyTo: CLUSTER\n    patch: {value: {name: x}}\n"), Options{}, "IST0106", false, 8},
+		{"subfilter without hcm", ef("  - applyTo: HTTP_FILTER\n    match: {listener: {filterChain: {filter: {name: envoy.filters.network.tcp_proxy, subFilter: {name: x}}}}}\n    patch: {operation: INSERT_FIRST, value: {name: x, typed_config: {'@type': type.googleapis.com/envoy.extensions.filters.http.router.v3.Router}}}\n"), Options{}, "IST0106", false, 8},
+		{"subfilter on network filter", ef("  - applyTo: NETWORK_FILTER\n    match: {listener: {filterChain: {filter: {name: envoy.filters.network.http_connection_manager, subFilter: {name: x}}}}}\n    patch: {operation: REMOVE}\n"), Options{}, "IST0106", false, 8},
+		{"non listener match", ef("  - applyTo: HTTP_FILTER\n    match: {cluster: {name: x}}\n    patch: {operation: REMOVE}\n"), Options{}, "IST0106", false, 8},
+		{"bad proxy version", ef("  - applyTo: CLUSTER\n    match: {proxy: {proxyVersion: '('}, cluster: {name: x}}\n    patch: {operation: REMOVE}\n"), Options{}, "IST0106", false, 8},
+		{"good proxy version", ef("  - applyTo: CLUSTER\n    match: {proxy: {proxyVersion: '^1\\.2.*'}, cluster: {name: x}}\n    patch: {operation: REMOVE}\n"), Options{}, "IST0106", true, 0},
+		{"deprecated match name", ef("  - applyTo: NETWORK_FILTER\n    match: {listener: {filterChain: {filter: {name: envoy.tcp_proxy}}}}\n    patch: {operation: REMOVE}\n"), Options{}, "IST0133", false, 8},
+		{"deprecated value name", ef("  - applyTo: HTTP_FILTER\n    match: {listener: {filterChain: {filter: {name: envoy.filters.network.http_connection_manager, subFilter: {name: envoy.filters.http.router}}}}}\n    patch: {operation: INSERT_BEFORE, value: {name: envoy.lua, typed_config: {'@type': type.googleapis.com/envoy.extensions.filters.http.lua.v3.Lua}}}\n"), Options{}, "WG7051", false, 9},
+		{"replace cluster", ef("  - applyTo: CLUSTER\n    match: {cluster: {name: x}}\n    patch: {operation: REPLACE, value: {name: x}}\n"), Options{}, "IST0152", false, 9},
+		{"replace http filter", ef("  - applyTo: HTTP_FILTER\n    match: {listener: {filterChain: {filter: {name: envoy.filters.network.http_connection_manager, subFilter: {name: a}}}}}\n    patch: {operation: REPLACE, value: {name: b, typed_config: {'@type': type.googleapis.com/envoy.extensions.filters.http.router.v3.Router}}}\n"), Options{}, "IST0152", true, 0},
+		{"add route configuration", ef("  - applyTo: ROUTE_CONFIGURATION\n    patch: {operation: ADD, value: {name: x}}\n"), Options{}, "IST0153", false, 8},
+		{"remove http route", ef("  - applyTo: HTTP_ROUTE\n    patch: {operation: REMOVE}\n"), Options{}, "IST0154", false, 0},
+		{"relative without priority", strings.Replace(ef(wasmPatch(goodVM)), "priority: 1", "priority: 0", 1), Options{}, "IST0151", false, 0},
+		{"relative with priority", ef(wasmPatch(goodVM)), Options{}, "IST0151", true, 0},
+		{"add http filter after router", ef("  - applyTo: HTTP_FILTER\n    patch: {operation: ADD, value: {name: x, typed_config: {'@type': type.googleapis.com/envoy.extensions.filters.http.cors.v3.Cors}}}\n"), Options{}, "WG7050", false, 8},
+		{"insert before without subfilter", ef("  - applyTo: HTTP_FILTER\n    patch: {operation: INSERT_BEFORE, value: {name: x, typed_config: {'@type': type.googleapis.com/envoy.extensions.filters.http.cors.v3.Cors}}}\n"), Options{}, "WG7052", false, 8},
+		{"extension config merge", ef("  - applyTo: EXTENSION_CONFIG\n    patch: {operation: MERGE, value: {name: x}}\n"), Options{}, "WG7060", false, 8},
+		{"unknown spec field", strings.Replace(ef(wasmPatch(goodVM)), "priority: 1", "prority: 1", 1), Options{}, "WG7001", false, 5},
+		{"unknown value field outside Any", ef("  - applyTo: CLUSTER\n    match: {cluster: {name: x}}\n    patch: {operation: MERGE, value: {conect_timeout: 1s}}\n"), Options{}, "IST0133", false, 9},
+		{"unknown typed field newest", ef(wasmPatch("rot_id: x, " + goodVM)), Options{}, "WG7011", false, 20},
+		{"unknown typed field 1.8 is a warning", ef(wasmPatch("rot_id: x, " + goodVM)), Options{IstioMinor: 8}, "WG7011", true, 0},
+		{"legacy config removed", ef("  - applyTo: HTTP_FILTER\n    match: {listener: {filterChain: {filter: {name: envoy.filters.network.http_connection_manager, subFilter: {name: envoy.filters.http.router}}}}}\n    patch: {operation: INSERT_BEFORE, value: {name: x, config: {}}}\n"), Options{}, "WG7012", false, 9},
+		{"legacy config fine on 1.5", ef("  - applyTo: HTTP_FILTER\n    match: {listener: {filterChain: {filter: {name: envoy.filters.network.http_connection_manager, subFilter: {name: envoy.filters.http.router}}}}}\n    patch: {operation: INSERT_BEFORE, value: {name: x, config: {}}}\n"), Options{IstioMinor: 5}, "WG7012", true, 0},
+		{"v2 type", ef("  - applyTo: HTTP_FILTER\n    match: {listener: {filterChain: {filter: {name: envoy.filters.network.http_connection_manager, subFilter: {name: envoy.filters.http.router}}}}}\n    patch: {operation: INSERT_BEFORE, value: {name: x, typed_config: {'@type': type.googleapis.com/envoy.config.filter.http.wasm.v2.Wasm}}}\n"), Options{}, "IST0106", false, 9},
+		{"unknown runtime", ef(wasmPatch(`vm_config: {runtime: v8, code: {local: {filename: /f.wasm}}}`)), Options{}, "WG7040", false, 20},
+		{"bad json config", ef(wasmPatch(`configuration: {'@type': type.googleapis.com/google.protobuf.StringValue, value: '{"a":}'}, ` + goodVM)), Options{}, "WG7041", false, 20},
+		{"good json config", ef(wasmPatch(`configuration: {'@type': type.googleapis.com/google.protobuf.StringValue, value: '{"a":1}'}, ` + goodVM)), Options{}, "WG7041", true, 0},
+		{"plain string config", ef(wasmPatch(`configuration: {'@type': type.googleapis.com/google.protobuf.StringValue, value: 'hello'}, ` + goodVM)), Options{}, "WG7041", true, 0},
+		{"remote without sha", ef(wasmPatch(`vm_config: {runtime: envoy.wasm.runtime.v8, code: {remote: {http_uri: {uri: "https://x/f.wasm", cluster: c, timeout: 1s}}}}`)), Options{}, "WG7042", false, 20},
+		{"remote with sha", ef(wasmPatch(`vm_config: {runtime: envoy.wasm.runtime.v8, code: {remote: {sha256: abc, http_uri: {uri: "https://x/f.wasm", cluster: c, timeout: 1s}}}}`)), Options{}, "WG7042", true, 0},
+		{"empty filename", ef(wasmPatch(`vm_config: {runtime: envoy.wasm.runtime.v8, code: {local: {filename: ""}}}`)), Options{}, "WG7043", false, 20},
+		{"no code", ef(wasmPatch(`vm_config: {runtime: envoy.wasm.runtime.v8}`)), Options{}, "WG7044", false, 20},
+		{"no vm", ef(wasmPatch(`root_id: r`)), Options{}, "WG7047", false, 0},
+		{"pgv inside Any", ef("  - applyTo: NETWORK_FILTER\n    match: {listener: {filterChain: {filter: {name: envoy.filters.network.tcp_proxy}}}}\n    patch: {operation: INSERT_BEFORE, value: {name: r, typed_config: {'@type': type.googleapis.com/envoy.extensions.filters.network.rbac.v3.RBAC}}}\n"), Options{}, "WG7030", false, 9},
+		{"pgv inside Any passes", ef("  - applyTo: NETWORK_FILTER\n    match: {listener: {filterChain: {filter: {name: envoy.filters.network.tcp_proxy}}}}\n    patch: {operation: INSERT_BEFORE, value: {name: r, typed_config: {'@type': type.googleapis.com/envoy.extensions.filters.network.rbac.v3.RBAC, stat_prefix: r}}}\n"), Options{}, "WG7030", true, 0},
+		{"workload selector without labels", strings.Replace(ef(wasmPatch(goodVM)), "priority: 1", "priority: 1\n  workloadSelector: {}", 1), Options{}, "IST0133", false, 0},
+		{"selector and targetRefs", strings.Replace(ef(wasmPatch(goodVM)), "priority: 1", "priority: 1\n  workloadSelector: {labels: {a: b}}\n  targetRefs: [{kind: Service, name: s}]", 1), Options{}, "WG7061", false, 0},
+		{"wildcard selector", strings.Replace(ef(wasmPatch(goodVM)), "priority: 1", "priority: 1\n  workloadSelector: {labels: {a: '*'}}", 1), Options{}, "IST0106", false, 0},
+		{"wrong apiVersion", strings.Replace(ef(wasmPatch(goodVM)), "v1alpha3", "v1", 1), Options{}, "WG7003", false, 1},
+		{"duplicate key", ef("  - applyTo: CLUSTER\n    applyTo: LISTENER\n    match: {cluster: {name: x}}\n    patch: {operation: REMOVE}\n"), Options{}, "WG7000", false, 8},
+		{"oneof clash", ef(wasmPatch(`vm_config: {runtime: envoy.wasm.runtime.v8, code: {local: {filename: /a, inline_string: b}}}`)), Options{}, "WG7002", false, 20},
+		{"listener chain order", ef("  - applyTo: LISTENER\n    patch:\n      operation: ADD\n      value:\n        name: l\n        address: {socket_address: {address: 0.0.0.0, port_value: 1}}\n        filter_chains: [{filters: [{name: r, typed_config: {'@type': type.googleapis.com/envoy.extensions.filters.network.rbac.v3.RBAC, stat_prefix: r}}]}]\n"), Options{}, "WG7102", false, 0},
+		{"pgv cluster", ef("  - applyTo: CLUSTER\n    patch: {operation: ADD, value: {connect_timeout: 1s}}\n"), Options{}, "WG7030", false, 8},
+		{"pgv skipped on merge", ef("  - applyTo: CLUSTER\n    match: {cluster: {name: x}}\n    patch: {operation: MERGE, value: {connect_timeout: 1s}}\n"), Options{}, "WG7030", true, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			l := run(t, "t.yaml", tt.doc, tt.opts)
+			if tt.code == "" {
+				if l.HasErrors() {
+					t.Fatalf("want no errors, got:\n%v", fmtList(l))
+				}
+				return
+			}
+			var hit *diag.Finding
+			for i := range l {
+				if l[i].Code == tt.code {
+					hit = &l[i]
+					break
+				}
+			}
+			switch {
+			case tt.not && hit != nil:
+				t.Fatalf("want no %s, got:\n%v", tt.code, fmtList(l))
+			case !tt.not && hit == nil:
+				t.Fatalf("want %s, got:\n%v", tt.code, fmtList(l))
+			case hit != nil && tt.line != 0 && hit.Pos.Line != tt.line:
+				t.Fatalf("%s at line %d, want %d:\n%v", tt.code, hit.Pos.Line, tt.line, fmtList(l))
+			}
+		})
+	}
+}
+
+func fmtList(l diag.List) string {
+	var b strings.Builder
+	for _, f := range l {
+		fmt.Fprintln(&b, f.String())
+	}
+	return b.String()
+}
+
+// TestSharedVM checks the cross-document rule both ways.
+func TestSharedVM(t *testing.T) {
+	a := ef(wasmPatch(`root_id: r, configuration: {'@type': type.googleapis.com/google.protobuf.StringValue, value: a}, vm_config: {vm_id: v, runtime: envoy.wasm.runtime.v8, code: {local: {filename: /f.wasm}}}`))
+	b := strings.Replace(strings.Replace(a, "value: a}", "value: b}", 1), "name: t,", "name: u,", 1)
+	if l := EnvoyFilters([]Doc{{"a.yaml", parseDocs(t, []byte(a))[0]}, {"b.yaml", parseDocs(t, []byte(b))[0]}}, Options{}); !strings.Contains(codes(l), CodeWasmSharedVM) {
+		t.Errorf("different configs on one vm_id: want %s, got\n%s", CodeWasmSharedVM, fmtList(l))
+	}
+	if l := EnvoyFilters([]Doc{{"a.yaml", parseDocs(t, []byte(a))[0]}, {"c.yaml", parseDocs(t, []byte(a))[0]}}, Options{}); strings.Contains(codes(l), CodeWasmSharedVM) {
+		t.Errorf("identical plugins: want no %s, got\n%s", CodeWasmSharedVM, fmtList(l))
+	}
+}
+
+func TestKind(t *testing.T) {
+	for doc, want := range map[string]string{
+		"kind: EnvoyFilter":               "EnvoyFilter",
+		"static_resources: {}":            "Bootstrap",
+		`{"admin": {}}`:                   "Bootstrap",
+		"apiVersion: v1\nkind: ConfigMap": "ConfigMap",
+		"a: b":                            "",
+	} {
+		if got := Kind(parseDocs(t, []byte(doc))[0]); got != want {
+			t.Errorf("Kind(%q) = %q, want %q", doc, got, want)
+		}
+	}
+}
+
+func FuzzEnvoyFilter(f *testing.F) {
+	for _, s := range []string{ef(wasmPatch(goodVM)), ef("  - applyTo: CLUSTER\n    patch: {operation: ADD}\n"), ef("  - null\n")} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		docs := fuzzDocs(b)
+		c := NewChecker(Options{})
+		for _, d := range docs {
+			c.EnvoyFilter("f", d)
+		}
+		_ = c.Finish()
+	})
+}
+
+func FuzzWasmPlugin(f *testing.F) {
+	f.Add([]byte(wp("  url: oci://a/b\n  vmConfig: {env: [{name: A}]}\n")))
+	f.Add([]byte(wp("  url: '%zz'\n")))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		for _, d := range fuzzDocs(b) {
+			_ = WasmPlugin("f", d, Options{})
+		}
+	})
+}
+
+// BenchmarkEnvoyFilters validates 1,000 EnvoyFilters (the issue's large case).
+func BenchmarkEnvoyFilters(b *testing.B) {
+	var s strings.Builder
+	for i := range 1000 {
+		doc := strings.Replace(ef(wasmPatch(goodVM)), "name: t,", fmt.Sprintf("name: f%d,", i), 1)
+		if i > 0 {
+			s.WriteString("---\n")
+		}
+		s.WriteString(doc)
+	}
+	docs := parseDocs(b, []byte(s.String()))
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		c := NewChecker(Options{})
+		for _, d := range docs {
+			c.EnvoyFilter("bench.yaml", d)
+		}
+		if l := c.Finish(); l.HasErrors() {
+			b.Fatal(fmtList(l))
+		}
+	}
+}

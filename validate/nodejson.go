@@ -1,0 +1,429 @@
+package validate
+
+import (
+	"fmt"
+	"math"
+	"math/big"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/wasmgen/wasmgen/diag"
+	yaml "go.yaml.in/yaml/v3"
+)
+
+// Codes for problems found while reading a document's structure.
+const (
+	CodeStructure = "WG7000" // not a mapping, duplicate key, value of the wrong YAML kind
+)
+
+// maxJSONDepth bounds recursion through nested or aliased nodes.
+const maxJSONDepth = 200
+
+// canon folds a field path so that lowerCamel, snake_case and Go CamelCase spellings
+// of the same proto field meet: "typedConfig", "typed_config" and "TypedConfig" are
+// all "typedconfig".
+func canonPath(path string) string {
+	return strings.ToLower(strings.ReplaceAll(path, "_", ""))
+}
+
+// joinKey appends a mapping key to a dotted path.
+func pathKey(path, key string) string {
+	if path == "" {
+		return key
+	}
+	return path + "." + key
+}
+
+func pathIdx(path string, i int) string {
+	return path + "[" + strconv.Itoa(i) + "]"
+}
+
+// parentPath drops the last segment of a path ("a.b[2]" → "a.b", "a.b" → "a").
+func parentPath(p string) string {
+	i := strings.LastIndexAny(p, ".[")
+	if i < 0 {
+		return ""
+	}
+	return p[:i]
+}
+
+// posIndex maps field paths of one document to the YAML nodes that hold them.
+type posIndex struct {
+	file string
+	m    map[string]indexEntry
+}
+
+type indexEntry struct {
+	key, val *yaml.Node
+	path     string // as written in the document
+}
+
+func newPosIndex(file string, root *yaml.Node) *posIndex {
+	ix := &posIndex{file: file, m: map[string]indexEntry{}}
+	ix.add(yDeref(root), nil, "", 0)
+	return ix
+}
+
+func (ix *posIndex) add(n, key *yaml.Node, path string, depth int) {
+	if n == nil || depth > maxJSONDepth {
+		return
+	}
+	c := canonPath(path)
+	if _, ok := ix.m[c]; !ok {
+		ix.m[c] = indexEntry{key: key, val: n, path: path}
+	}
+	switch n.Kind {
+	case yaml.MappingNode:
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k := n.Content[i]
+			ix.add(yDeref(n.Content[i+1]), k, pathKey(path, k.Value), depth+1)
+		}
+	case yaml.SequenceNode:
+		for i, c := range n.Content {
+			ix.add(yDeref(c), nil, pathIdx(path, i), depth+1)
+		}
+	}
+}
+
+// node returns the value node at path, or nil.
+func (ix *posIndex) node(path string) *yaml.Node {
+	return ix.m[canonPath(path)].val
+}
+
+// pos returns the position of the field at path: its key if it is a mapping entry,
+// else its value. A path that is not in the document (a required field that is
+// missing, say) falls back to its nearest ancestor that is.
+func (ix *posIndex) pos(path string) diag.Pos {
+	for p := path; ; p = parentPath(p) {
+		if e, ok := ix.m[canonPath(p)]; ok {
+			n := e.val
+			if e.key != nil {
+				n = e.key
+			}
+			return diag.Pos{File: ix.file, Line: n.Line, Col: n.Column}
+		}
+		if p == "" {
+			return diag.Pos{File: ix.file}
+		}
+	}
+}
+
+// valuePos is the position of the value at path (not its key).
+func (ix *posIndex) valuePos(path string) diag.Pos {
+	if e, ok := ix.m[canonPath(path)]; ok {
+		return diag.Pos{File: ix.file, Line: e.val.Line, Col: e.val.Column}
+	}
+	return ix.pos(path)
+}
+
+// display returns the path as spelled in the document when known, so findings
+// show the user's own field names.
+func (ix *posIndex) display(path string) string {
+	for p := path; p != ""; p = parentPath(p) {
+		if e, ok := ix.m[canonPath(p)]; ok {
+			return e.path + snakeCase(path[len(p):])
+		}
+	}
+	return snakeCase(path)
+}
+
+// snakeCase spells Go field names (protoc-gen-validate's "VmConfig") as proto names.
+func snakeCase(s string) string {
+	var b strings.Builder
+	for i, r := range s {
+		if r >= 'A' && r <= 'Z' {
+			if i > 0 && s[i-1] != '.' && s[i-1] != '[' {
+				b.WriteByte('_')
+			}
+			r += 'a' - 'A'
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// deref follows aliases and unwraps document nodes.
+func yDeref(n *yaml.Node) *yaml.Node {
+	for i := 0; n != nil && i < maxJSONDepth; i++ {
+		switch n.Kind {
+		case yaml.AliasNode:
+			n = n.Alias
+		case yaml.DocumentNode:
+			if len(n.Content) == 0 {
+				return nil
+			}
+			n = n.Content[0]
+		default:
+			return n
+		}
+	}
+	return n
+}
+
+// jsonText is the JSON form of a YAML subtree, one line of ASCII, with the offset of
+// every key and value token so that a decoder's "(line 1:COL)" maps back to a path.
+type jsonText struct {
+	buf  []byte
+	toks []jsonTok // sorted by off
+	errs diag.List
+}
+
+type jsonTok struct {
+	off  int
+	path string
+}
+
+// toJSON converts n (found at path) to JSON. Keys listed in skip are left out of the
+// top-level mapping. Problems (duplicate keys, non-scalar keys) are reported as findings
+// against ix.
+func toJSON(ix *posIndex, n *yaml.Node, path string, skip ...string) *jsonText {
+	t := &jsonText{}
+	t.value(ix, n, path, 0, skip)
+	return t
+}
+
+func (t *jsonText) mark(path string) {
+	t.toks = append(t.toks, jsonTok{off: len(t.buf), path: path})
+}
+
+func (t *jsonText) value(ix *posIndex, n *yaml.Node, path string, depth int, skip []string) {
+	n = yDeref(n)
+	if n == nil {
+		t.buf = append(t.buf, "null"...)
+		return
+	}
+	if depth > maxJSONDepth {
+		t.errs.Errorf(diag.Pos{File: ix.file, Line: n.Line, Col: n.Column}, ix.display(path), CodeStructure,
+			"nesting deeper than %d levels; expected a flatter document", maxJSONDepth)
+		t.buf = append(t.buf, "null"...)
+		return
+	}
+	switch n.Kind {
+	case yaml.MappingNode:
+		t.buf = append(t.buf, '{')
+		seen := make(map[string]bool, len(n.Content)/2)
+		first := true
+	pairs:
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k := yDeref(n.Content[i])
+			if k == nil || k.Kind != yaml.ScalarNode {
+				t.errs.Errorf(diag.Pos{File: ix.file, Line: n.Content[i].Line, Col: n.Content[i].Column}, ix.display(path), CodeStructure,
+					"mapping key is not a scalar; expected a field name")
+				continue
+			}
+			for _, s := range skip {
+				if k.Value == s {
+					continue pairs
+				}
+			}
+			p := pathKey(path, k.Value)
+			if seen[k.Value] {
+				t.errs.Errorf(diag.Pos{File: ix.file, Line: k.Line, Col: k.Column}, p, CodeStructure,
+					"duplicate key %q; each field may appear once (the first one is used)", k.Value)
+				continue
+			}
+			seen[k.Value] = true
+			if !first {
+				t.buf = append(t.buf, ',')
+			}
+			first = false
+			t.mark(p)
+			t.buf = appendJSONString(t.buf, k.Value)
+			t.buf = append(t.buf, ':')
+			t.mark(p)
+			t.value(ix, n.Content[i+1], p, depth+1, nil)
+		}
+		t.buf = append(t.buf, '}')
+	case yaml.SequenceNode:
+		t.buf = append(t.buf, '[')
+		for i, c := range n.Content {
+			if i > 0 {
+				t.buf = append(t.buf, ',')
+			}
+			p := pathIdx(path, i)
+			t.mark(p)
+			t.value(ix, c, p, depth+1, nil)
+		}
+		t.buf = append(t.buf, ']')
+	case yaml.ScalarNode:
+		t.buf = appendScalar(t.buf, n)
+	default:
+		t.buf = append(t.buf, "null"...)
+	}
+}
+
+// appendScalar writes a YAML scalar as JSON, keeping integers at full precision.
+func appendScalar(b []byte, n *yaml.Node) []byte {
+	v := n.Value
+	switch n.ShortTag() {
+	case "!!null":
+		return append(b, "null"...)
+	case "!!bool":
+		switch strings.ToLower(v) {
+		case "true", "yes", "on", "y":
+			return append(b, "true"...)
+		}
+		return append(b, "false"...)
+	case "!!int":
+		s := strings.ReplaceAll(v, "_", "")
+		neg := strings.HasPrefix(s, "-")
+		body := strings.TrimLeft(s, "+-")
+		base := 10
+		switch {
+		case strings.HasPrefix(body, "0x"), strings.HasPrefix(body, "0X"):
+			base, body = 16, body[2:]
+		case strings.HasPrefix(body, "0o"), strings.HasPrefix(body, "0O"):
+			base, body = 8, body[2:]
+		case strings.HasPrefix(body, "0b"), strings.HasPrefix(body, "0B"):
+			base, body = 2, body[2:]
+		case len(body) > 1 && body[0] == '0':
+			base, body = 8, body[1:] // YAML 1.1 octal, as yaml.v3 reads it
+		}
+		var z big.Int
+		if _, ok := z.SetString(body, base); !ok {
+			return appendJSONString(b, v)
+		}
+		if neg {
+			z.Neg(&z)
+		}
+		return append(b, z.String()...)
+	case "!!float":
+		switch strings.ToLower(strings.TrimLeft(v, "+")) {
+		case ".inf":
+			return append(b, `"Infinity"`...)
+		case "-.inf":
+			return append(b, `"-Infinity"`...)
+		case ".nan":
+			return append(b, `"NaN"`...)
+		}
+		f, err := strconv.ParseFloat(strings.ReplaceAll(v, "_", ""), 64)
+		if err != nil || math.IsInf(f, 0) {
+			return appendJSONString(b, v)
+		}
+		if jsonNumberRE.MatchString(v) {
+			return append(b, v...) // keep the user's digits
+		}
+		return strconv.AppendFloat(b, f, 'g', -1, 64)
+	}
+	return appendJSONString(b, v)
+}
+
+var jsonNumberRE = regexp.MustCompile(`^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?$`)
+
+// appendJSONString quotes s as JSON using only ASCII, so byte offsets equal the rune
+// columns protojson reports.
+func appendJSONString(b []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	b = append(b, '"')
+	for len(s) > 0 {
+		r, size := utf8.DecodeRuneInString(s)
+		s = s[size:]
+		switch {
+		case r == '"':
+			b = append(b, '\\', '"')
+		case r == '\\':
+			b = append(b, '\\', '\\')
+		case r == '\n':
+			b = append(b, '\\', 'n')
+		case r == '\t':
+			b = append(b, '\\', 't')
+		case r == '\r':
+			b = append(b, '\\', 'r')
+		case r < 0x20 || r == 0x7f:
+			b = append(b, '\\', 'u', '0', '0', hex[r>>4], hex[r&0xf])
+		case r < 0x80:
+			b = append(b, byte(r))
+		case r > 0xffff:
+			r -= 0x10000
+			for _, u := range []rune{0xd800 + (r>>10)&0x3ff, 0xdc00 + r&0x3ff} {
+				b = append(b, '\\', 'u', hex[u>>12&0xf], hex[u>>8&0xf], hex[u>>4&0xf], hex[u&0xf])
+			}
+		default:
+			b = append(b, '\\', 'u', hex[r>>12&0xf], hex[r>>8&0xf], hex[r>>4&0xf], hex[r&0xf])
+		}
+	}
+	return append(b, '"')
+}
+
+// pathAt returns the path of the token at (or nearest before) byte offset off.
+func (t *jsonText) pathAt(off int) string {
+	i := sort.Search(len(t.toks), func(i int) bool { return t.toks[i].off > off })
+	if i == 0 {
+		return ""
+	}
+	return t.toks[i-1].path
+}
+
+var protoErrRE = regexp.MustCompile(`\(line (\d+):(\d+)\): (.*)$`)
+
+// locate maps a protojson error ("proto: (line 1:57): unknown field ...") to the path
+// of the token it names, and the bare message.
+func (t *jsonText) locate(err error) (path, msg string) {
+	s := err.Error()
+	m := protoErrRE.FindStringSubmatch(s)
+	if m == nil {
+		return "", strings.TrimPrefix(s, "proto: ")
+	}
+	col, _ := strconv.Atoi(m[2])
+	return t.pathAt(col - 1), m[3]
+}
+
+// describeNode names a node's YAML kind for messages.
+func describeNode(n *yaml.Node) string {
+	n = yDeref(n)
+	if n == nil {
+		return "nothing"
+	}
+	switch n.Kind {
+	case yaml.MappingNode:
+		return "a mapping"
+	case yaml.SequenceNode:
+		return "a list"
+	}
+	if n.ShortTag() == "!!null" {
+		return "null"
+	}
+	return fmt.Sprintf("%q", clipText(n.Value))
+}
+
+func clipText(s string) string {
+	if len(s) > 40 {
+		return s[:37] + "..."
+	}
+	return s
+}
+
+// field returns the value node of key in mapping n (following aliases), or nil.
+func yField(n *yaml.Node, key string) *yaml.Node {
+	n = yDeref(n)
+	if n == nil || n.Kind != yaml.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == key {
+			return yDeref(n.Content[i+1])
+		}
+	}
+	return nil
+}
+
+// fieldAny returns the first of the given spellings present in n, and its key.
+func yFieldAny(n *yaml.Node, keys ...string) (*yaml.Node, string) {
+	for _, k := range keys {
+		if v := yField(n, k); v != nil {
+			return v, k
+		}
+	}
+	return nil, ""
+}
+
+func yScalar(n *yaml.Node) string {
+	n = yDeref(n)
+	if n == nil || n.Kind != yaml.ScalarNode {
+		return ""
+	}
+	return n.Value
+}

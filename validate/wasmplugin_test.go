@@ -1,0 +1,60 @@
+package validate
+
+import (
+	"strings"
+	"testing"
+)
+
+func wp(spec string) string {
+	return "apiVersion: extensions.istio.io/v1alpha1\nkind: WasmPlugin\nmetadata: {name: p}\nspec:\n" + spec
+}
+
+func TestWasmPluginRules(t *testing.T) {
+	const ok = "  url: oci://ghcr.io/a/b:v1\n"
+	tests := []struct {
+		name, doc, msg string // msg: a substring of the wanted finding; "" = no findings at all
+	}{
+		{"clean", wp(ok + "  selector: {matchLabels: {app: a}}\n  phase: AUTHN\n"), ""},
+		{"clean bare reference", wp("  url: ghcr.io/a/b:v1\n"), ""},
+		{"no url", wp("  phase: AUTHN\n"), "url field needs to be set"},
+		{"bad scheme", wp("  url: ftp://x/y.wasm\n"), "url contains unsupported scheme: ftp"},
+		{"sha length", wp(ok + "  sha256: abc\n"), "sha256 field must be 64 characters long"},
+		{"sha pattern", wp(ok + "  sha256: " + strings.Repeat("A", 64) + "\n"), "sha256 field must match [a-f0-9]{64} pattern"},
+		{"sha ok", wp(ok + "  sha256: " + strings.Repeat("a", 64) + "\n"), ""},
+		{"selector and targetRefs", wp(ok + "  selector: {matchLabels: {a: b}}\n  targetRefs: [{kind: Service, name: s}]\n"), "only one of targetRefs or workloadSelector can be set"},
+		{"empty selector", wp(ok + "  selector: {}\n"), "workload selector specified without labels"},
+		{"targetRef kind", wp(ok + "  targetRefs: [{kind: Pod, name: s}]\n"), "targetRef must be to one of"},
+		{"targetRef gateway", wp(ok + "  targetRefs: [{kind: Gateway, group: gateway.networking.k8s.io, name: g}]\n"), ""},
+		{"targetRef name", wp(ok + "  targetRefs: [{kind: Service}]\n"), "targetRef name must be set"},
+		{"env empty name", wp(ok + "  vmConfig: {env: [{value: x}]}\n"), "spec.vmConfig.env invalid"},
+		{"env duplicate", wp(ok + "  vmConfig: {env: [{name: A}, {name: A}]}\n"), "duplicate env"},
+		{"env host value", wp(ok + "  vmConfig: {env: [{name: A, valueFrom: HOST, value: x}]}\n"), "value may only be set when valueFrom is INLINE"},
+		{"env ok", wp(ok + "  vmConfig: {env: [{name: A, valueFrom: HOST}, {name: B, value: x}]}\n"), ""},
+		{"port range", wp(ok + "  match: [{ports: [{number: 0}]}]\n"), "is out of range: 0"},
+		{"plugin name", wp(ok + "  pluginName: " + strings.Repeat("n", 300) + "\n"), "pluginName field must be less than 255 characters long"},
+		{"pull secret", wp(ok + "  imagePullSecret: " + strings.Repeat("n", 300) + "\n"), "imagePullSecret field must be less than 253 characters long"},
+		{"unknown field", wp(ok + "  pluginConfg: {}\n"), `did you mean "pluginConfig"?`},
+		{"bad enum", wp(ok + "  phase: AUTHZZ\n"), `did you mean "AUTHZ"?`},
+		{"http without sha", wp("  url: https://x/f.wasm\n"), "without sha256"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			l := run(t, "p.yaml", tt.doc, Options{})
+			got := fmtList(l)
+			if tt.msg == "" {
+				if len(l) != 0 {
+					t.Fatalf("want no findings, got:\n%s", got)
+				}
+				return
+			}
+			if !strings.Contains(got, tt.msg) {
+				t.Fatalf("want %q, got:\n%s", tt.msg, got)
+			}
+			for _, f := range l {
+				if f.Pos.Line == 0 {
+					t.Errorf("finding without a line: %s", f)
+				}
+			}
+		})
+	}
+}
