@@ -101,7 +101,7 @@ func bootstrapStep(b *build) []Object {
 		},
 	}
 	bs := &bootstrapv3.Bootstrap{
-		Node: &corev3.Node{Id: b.f.Metadata.Name, Cluster: "wasmgen"},
+		Node:  &corev3.Node{Id: b.f.Metadata.Name, Cluster: "wasmgen"},
 		Admin: &bootstrapv3.Admin{Address: socketAddress("127.0.0.1", uint32(e.AdminPort))},
 		StaticResources: &bootstrapv3.Bootstrap_StaticResources{
 			Listeners: []*listenerv3.Listener{{

@@ -47,4 +47,3 @@ func input(t testing.TB, name string, specLines ...string) Input {
 	}
 	return in
 }
-

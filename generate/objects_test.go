@@ -8,12 +8,12 @@ import (
 	"strings"
 	"testing"
 
+	yaml "go.yaml.in/yaml/v3"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 	extensions "istio.io/api/extensions/v1alpha1"
 	networking "istio.io/api/networking/v1alpha3"
 	typev1beta1 "istio.io/api/type/v1beta1"
-	yaml "go.yaml.in/yaml/v3"
 
 	"github.com/wasmgen/wasmgen/diag"
 )
@@ -709,4 +709,24 @@ func BenchmarkObjects(b *testing.B) {
 			b.Fatal(l)
 		}
 	}
+}
+
+// pluginConfig parses user JSON: it must never panic, and what it accepts must
+// keep every number exactly.
+func FuzzPluginConfig(f *testing.F) {
+	for _, s := range []string{`{"a":1}`, `{"a":[1,2.5,"x",null,true]}`, `"s"`, `{"n":9007199254740993}`, `{`, `{"a":1}{"b":2}`, `{"n":-0}`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		st, _, msg := pluginConfig(data)
+		if msg != "" {
+			return
+		}
+		if st == nil {
+			t.Fatal("accepted without a Struct")
+		}
+		if _, err := protojson.Marshal(st); err != nil {
+			t.Fatalf("accepted config does not marshal: %v", err)
+		}
+	})
 }

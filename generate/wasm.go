@@ -76,8 +76,8 @@ const (
 // legacyNames maps the canonical filter names onto the names Istio 1.5–1.6
 // matched on (wasme's 1.5 EnvoyFilter: envoy.http_connection_manager, envoy.router).
 var legacyNames = map[string]string{
-	hcmName:                          hcmLegacyName,
-	routerName:                       routerLegacyName,
+	hcmName:                           hcmLegacyName,
+	routerName:                        routerLegacyName,
 	"envoy.filters.network.tcp_proxy": "envoy.tcp_proxy",
 }
 
@@ -137,6 +137,8 @@ func (b *build) pluginConfig(code *corev3.AsyncDataSource, minor int) *wasmv3.Pl
 			pc.FailurePolicy = wasmv3.FailurePolicy_FAIL_OPEN
 		}
 	case minor >= minorEnvAndFailOpen:
+		// Deprecated, but the only field the proxies of these Istio versions know.
+		//lint:ignore SA1019 older proxies have no failure_policy
 		pc.FailOpen = open
 	}
 	return pc

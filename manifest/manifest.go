@@ -13,9 +13,9 @@ import (
 	"sort"
 	"strings"
 
+	yaml "go.yaml.in/yaml/v3"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
-	yaml "go.yaml.in/yaml/v3"
 
 	"github.com/wasmgen/wasmgen/generate"
 )

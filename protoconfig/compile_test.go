@@ -21,7 +21,7 @@ func TestCompile(t *testing.T) {
 		"f/filter.proto": `syntax = "proto3"; package a.b; import "dep.proto"; import "lib/x.proto"; import "google/protobuf/duration.proto";
 message Config { Dep d = 1; X x = 2; google.protobuf.Duration t = 3; message Inner {} }
 message Other { message Inner {} }`,
-		"f/dep.proto":    `syntax = "proto3"; package a.b; message Dep {}`,
+		"f/dep.proto":        `syntax = "proto3"; package a.b; message Dep {}`,
 		"vendor/lib/x.proto": `syntax = "proto3"; package a.b; message X {}`,
 	}
 	load := mapLoader(files)
@@ -31,7 +31,7 @@ message Other { message Inner {} }`,
 		{".a.b.Config", "a.b.Config", ""},
 		{"Config.Inner", "a.b.Config.Inner", ""},
 		{"Dep", "", CodeMessageNotFound}, // short names search the filter's own file
-		{"a.b.Dep", "a.b.Dep", ""},        // full names reach imports
+		{"a.b.Dep", "a.b.Dep", ""},       // full names reach imports
 		{"Inner", "", CodeMessageAmbig},
 		{"Confg", "", CodeMessageNotFound},
 	} {

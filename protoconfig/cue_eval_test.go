@@ -86,19 +86,19 @@ func TestCUEEvaluation(t *testing.T) {
 		ourOK := ours.Validate(inst) == nil
 		count(&ourT, ourOK, pjOK)
 		if pjOK && !ourOK {
-			t.Logf("ours rejects %s: %v", js, ours.Validate(inst))
+			t.Errorf("our schema rejects %s: %v", js, ours.Validate(inst))
 		}
 		if pjOK && !cueOK && len(rejected) < 3 {
 			rejected = append(rejected, string(js))
+			if testing.Verbose() {
+				t.Logf("CUE rejects %s: %v", js, cueSchema.Validate(inst))
+			}
 		}
 	}
 	n := len(corpus)
 	t.Logf("CUE v0.17.1 schema: agrees %d/%d, rejects valid %d, accepts invalid %d; e.g. rejects %q",
 		cueT.agree, n, cueT.falseReject, cueT.falseAccept, rejected)
 	t.Logf("wasmgen schema:     agrees %d/%d, rejects valid %d, accepts invalid %d", ourT.agree, n, ourT.falseReject, ourT.falseAccept)
-	if ourT.falseReject != 0 {
-		t.Errorf("our schema rejects %d valid configs", ourT.falseReject)
-	}
 	if cueT.falseReject == 0 {
 		t.Errorf("CUE's schema now meets the bar (no valid config rejected): revisit the choice")
 	}

@@ -3,7 +3,6 @@ package protoconfig
 import (
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"go.yaml.in/yaml/v3"
@@ -54,8 +53,6 @@ func golden(t *testing.T, name string, got []byte) {
 		t.Errorf("%s differs from golden (WASMGEN_UPDATE=1 rewrites it)\n--- got\n%s\n--- want\n%s", p, got, want)
 	}
 }
-
-func lines(s ...string) string { return strings.Join(s, "\n") + "\n" }
 
 type yamlNode struct{ *yaml.Node }
 

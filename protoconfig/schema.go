@@ -14,13 +14,11 @@ import (
 
 // Patterns for the string forms proto3 JSON accepts.
 const (
-	intStringPattern  = `^-?(0|[1-9][0-9]*)$`
-	uintStringPattern = `^(0|[1-9][0-9]*)$`
-	numberPattern     = `^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?$`
-	durationPattern   = `^[-+]?((0|[1-9][0-9]*)(\.[0-9]{0,9})?|\.[0-9]{0,9})s$`
-	timestampPattern  = `^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?([Zz]|[+-][0-9]{2}:[0-9]{2})$`
-	fieldMaskSegment  = `[A-Za-z][A-Za-z0-9]*(\.[A-Za-z][A-Za-z0-9]*)*`
-	fieldMaskPattern  = `^\s*(` + fieldMaskSegment + `(,` + fieldMaskSegment + `)*)?\s*$`
+	numberPattern    = `^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?$`
+	durationPattern  = `^[-+]?((0|[1-9][0-9]*)(\.[0-9]{0,9})?|\.[0-9]{0,9})s$`
+	timestampPattern = `^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?([Zz]|[+-][0-9]{2}:[0-9]{2})$`
+	fieldMaskSegment = `[A-Za-z][A-Za-z0-9]*(\.[A-Za-z][A-Za-z0-9]*)*`
+	fieldMaskPattern = `^\s*(` + fieldMaskSegment + `(,` + fieldMaskSegment + `)*)?\s*$`
 	// base64: standard or URL alphabet (not mixed), padded to a multiple of 4 or unpadded.
 	base64Pattern = `^((?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=|[A-Za-z0-9+/]{2,3})?` +
 		`|(?:[A-Za-z0-9\-_]{4})*(?:[A-Za-z0-9\-_]{2}==|[A-Za-z0-9\-_]{3}=|[A-Za-z0-9\-_]{2,3})?)$`
@@ -185,15 +183,13 @@ func (g *schemaGen) single(fd protoreflect.FieldDescriptor) any {
 }
 
 func mapKeySchema(k protoreflect.Kind) obj {
-	bits, unsigned := intKind(k)
 	switch k {
 	case protoreflect.StringKind:
 		return obj{"type": "string"}
 	case protoreflect.BoolKind:
 		return obj{"enum": []string{"true", "false"}}
 	}
-	_ = bits
-	if unsigned {
+	if _, unsigned := intKind(k); unsigned {
 		return obj{"pattern": `^\+?[0-9]+$`}
 	}
 	return obj{"pattern": `^[-+]?[0-9]+$`}
@@ -236,12 +232,10 @@ func scalarSchema(fd protoreflect.FieldDescriptor) any {
 	default:
 		bits, unsigned := intKind(k)
 		lo, hi := intRange(bits, unsigned)
-		pat := intStringPattern
-		if unsigned {
-			pat = uintStringPattern
-		}
+		// The string form takes any JSON number that is integral ("1e2", "-0"):
+		// the pattern admits all numbers rather than reject a valid one.
 		return obj{"anyOf": []any{obj{"type": "integer", "minimum": lo, "maximum": hi},
-			obj{"type": "string", "pattern": pat}}}
+			obj{"type": "string", "pattern": numberPattern}}}
 	}
 }
 

@@ -2,7 +2,10 @@
 # Runs Istio's own validation over every golden output: `istioctl validate` must
 # accept each object and `istioctl analyze --use-kube=false` must report nothing
 # beyond IST0133 (EnvoyFilter exposes internal implementation details), which it
-# always reports for EnvoyFilters.
+# always reports for EnvoyFilters. This istioctl is current Istio: for the legacy
+# dialects (--istio-version 1.5-1.8) it also warns about what only old Istio
+# accepts (the removed `config` field, deprecated filter names, no priority
+# (IST0151) — the field did not exist yet), so there only errors fail.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 : "${WASMGEN_ISTIOCTL:?run via scripts/test.sh or eval \"\$(scripts/tools.sh)\"}"
@@ -20,7 +23,9 @@ for out in testdata/golden/*/out.golden; do
 		echo "FAIL istioctl validate $case:"; cat "$tmp/validate.log"; fail=1
 	fi
 	"$WASMGEN_ISTIOCTL" analyze --use-kube=false --failure-threshold Error "$tmp/$case.yaml" >"$tmp/analyze.log" 2>&1 || true
-	if grep -E '^(Error|Warning|Info) \[IST' "$tmp/analyze.log" | grep -v 'IST0133' | grep -q .; then
+	allowed='IST0133'
+	if grep -Eq -- '--istio-version 1\.[5-8]( |$)' "$(dirname "$out")/cmd"; then allowed='IST0133|IST0151'; fi
+	if grep -E '^(Error|Warning|Info) \[IST' "$tmp/analyze.log" | grep -Ev "$allowed" | grep -q .; then
 		echo "FAIL istioctl analyze $case:"; cat "$tmp/analyze.log"; fail=1
 	fi
 done

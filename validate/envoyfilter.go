@@ -168,7 +168,7 @@ func (c *Checker) EnvoyFilter(file string, doc *yaml.Node) {
 		return
 	}
 	ef := &networking.EnvoyFilter{}
-	decodeInto(ix, &c.l, w.bad, spec, "spec", ef, CodeIstioValidation, "configPatches")
+	decodeInto(ix, &c.l, w.bad, spec, "spec", ef, CodeIstioValidation, "spec.configPatches")
 	c.selector(ix, ef)
 
 	patches := yField(spec, "configPatches")
@@ -181,11 +181,20 @@ func (c *Checker) EnvoyFilter(file string, doc *yaml.Node) {
 			c.errorf(ix, p, CodeIstioValidation, "Envoy filter: null config patch")
 			continue
 		}
+		// The value is read from the YAML, not decoded as a Struct: it is parsed once,
+		// as the Envoy type it stands for.
 		cp := &networking.EnvoyFilter_EnvoyConfigObjectPatch{}
-		if !decodeInto(ix, &c.l, w.bad, pn, p, cp, CodeIstioValidation) {
+		if !decodeInto(ix, &c.l, w.bad, pn, p, cp, CodeIstioValidation, pathKey(p, "patch.value")) {
 			continue
 		}
-		c.patch(ix, owner, ef, cp, yDeref(pn), p)
+		vn := yField(yField(pn, "patch"), "value")
+		if isNull(vn) {
+			vn = nil
+		} else if vn.Kind != yaml.MappingNode {
+			c.errorf(ix, pathKey(p, "patch.value"), CodeIstioValidation, "Envoy filter: patch value is %s; expected a mapping (the Envoy object)", describeNode(vn))
+			continue
+		}
+		c.patch(ix, owner, ef, cp, vn, p)
 	}
 }
 
@@ -227,7 +236,7 @@ func (c *Checker) selector(ix *posIndex, ef *networking.EnvoyFilter) {
 
 const maxProxyVersionLen = 1024
 
-func (c *Checker) patch(ix *posIndex, owner string, ef *networking.EnvoyFilter, cp *networking.EnvoyFilter_EnvoyConfigObjectPatch, pn *yaml.Node, p string) {
+func (c *Checker) patch(ix *posIndex, owner string, ef *networking.EnvoyFilter, cp *networking.EnvoyFilter_EnvoyConfigObjectPatch, vn *yaml.Node, p string) {
 	match := cp.GetMatch()
 	if match.GetContext() == networking.EnvoyFilter_WAYPOINT {
 		return // istiod does not validate waypoint patches yet
@@ -246,11 +255,11 @@ func (c *Checker) patch(ix *posIndex, owner string, ef *networking.EnvoyFilter, 
 		c.errorf(ix, pp, CodeIstioValidation, "Envoy filter: missing patch operation")
 		return
 	}
-	if op != networking.EnvoyFilter_Patch_REMOVE && cp.GetPatch().GetValue() == nil {
+	if op != networking.EnvoyFilter_Patch_REMOVE && vn == nil {
 		c.errorf(ix, pp, CodeIstioValidation, "Envoy filter: missing patch value for non-remove operation")
 		return
 	}
-	c.analyze(ix, ef, cp, p)
+	c.analyze(ix, ef, cp, vn, p)
 	mp := pathKey(p, "match")
 	if v := match.GetProxy().GetProxyVersion(); v != "" {
 		vp := pathKey(mp, "proxy.proxyVersion")
@@ -267,7 +276,7 @@ func (c *Checker) patch(ix *posIndex, owner string, ef *networking.EnvoyFilter, 
 	case applyTo == networking.EnvoyFilter_EXTENSION_CONFIG && op != networking.EnvoyFilter_Patch_ADD:
 		c.errorf(ix, pathKey(pp, "operation"), CodeExtensionOp, "EXTENSION_CONFIG takes only the ADD operation; istiod ignores %s", op)
 	case applyTo == networking.EnvoyFilter_HTTP_FILTER && op == networking.EnvoyFilter_Patch_ADD:
-		if name := valueName(cp); name != "envoy.filters.http.router" && name != "envoy.router" {
+		if name := yScalar(yField(vn, "name")); name != "envoy.filters.http.router" && name != "envoy.router" {
 			c.l.Add(diag.Finding{Pos: ix.pos(pathKey(pp, "operation")), Path: ix.display(pathKey(pp, "operation")), Severity: diag.Error, Code: CodeHTTPFilterAdd,
 				Msg:  "ADD on HTTP_FILTER appends the filter after the router, and Envoy rejects a listener whose HTTP filter chain does not end with the router",
 				Hint: "use INSERT_BEFORE with match.listener.filterChain.filter.subFilter.name: envoy.filters.http.router"})
@@ -277,14 +286,10 @@ func (c *Checker) patch(ix *posIndex, owner string, ef *networking.EnvoyFilter, 
 		c.warnf(ix, pathKey(pp, "operation"), CodeInsertFirst, "match the filter to insert next to: match.listener.filterChain.filter.subFilter.name (e.g. envoy.filters.http.router)",
 			"%s on HTTP_FILTER without a subFilter match inserts the filter first in the chain", op)
 	}
-	if op == networking.EnvoyFilter_Patch_REMOVE {
+	if op == networking.EnvoyFilter_Patch_REMOVE || vn == nil {
 		return
 	}
-	c.value(ix, owner, applyTo, op, pn, pathKey(pp, "value"))
-}
-
-func valueName(cp *networking.EnvoyFilter_EnvoyConfigObjectPatch) string {
-	return cp.GetPatch().GetValue().GetFields()["name"].GetStringValue()
+	c.value(ix, owner, applyTo, op, vn, pathKey(pp, "value"))
 }
 
 func (c *Checker) matchRules(ix *posIndex, applyTo networking.EnvoyFilter_ApplyTo, match *networking.EnvoyFilter_EnvoyConfigObjectMatch, mp string) {
@@ -344,10 +349,10 @@ func (c *Checker) matchRules(ix *posIndex, applyTo networking.EnvoyFilter_ApplyT
 }
 
 // analyze applies istioctl analyze's EnvoyPatchAnalyzer to one patch.
-func (c *Checker) analyze(ix *posIndex, ef *networking.EnvoyFilter, cp *networking.EnvoyFilter_EnvoyConfigObjectPatch, p string) {
+func (c *Checker) analyze(ix *posIndex, ef *networking.EnvoyFilter, cp *networking.EnvoyFilter_EnvoyConfigObjectPatch, vn *yaml.Node, p string) {
 	op, applyTo := cp.GetPatch().GetOperation(), cp.GetApplyTo()
-	name := valueName(cp)
-	if _, ok := cp.GetPatch().GetValue().GetFields()["name"]; !ok {
+	name := yScalar(yField(vn, "name"))
+	if yField(vn, "name") == nil {
 		name = cp.GetMatch().GetListener().GetFilterChain().GetFilter().GetName()
 	}
 	vp := pathKey(p, "patch.value")
@@ -416,14 +421,10 @@ func valueType(applyTo networking.EnvoyFilter_ApplyTo) proto.Message {
 
 // value parses a patch value strictly as the Envoy type its applyTo implies and
 // looks inside every typed config.
-func (c *Checker) value(ix *posIndex, owner string, applyTo networking.EnvoyFilter_ApplyTo, op networking.EnvoyFilter_Patch_Operation, n *yaml.Node, vp string) {
+func (c *Checker) value(ix *posIndex, owner string, applyTo networking.EnvoyFilter_ApplyTo, op networking.EnvoyFilter_Patch_Operation, vn *yaml.Node, vp string) {
 	m := valueType(applyTo)
 	if m == nil {
 		c.errorf(ix, vp, CodeIstioValidation, "Envoy filter: unknown object type for applyTo %s", applyTo)
-		return
-	}
-	vn := ix.node(vp)
-	if vn == nil {
 		return
 	}
 	minor := c.opts.IstioMinor

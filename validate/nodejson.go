@@ -26,7 +26,29 @@ const maxJSONDepth = 200
 // of the same proto field meet: "typedConfig", "typed_config" and "TypedConfig" are
 // all "typedconfig".
 func canonPath(path string) string {
-	return strings.ToLower(strings.ReplaceAll(path, "_", ""))
+	clean := true
+	for i := 0; i < len(path); i++ {
+		if c := path[i]; c == '_' || (c >= 'A' && c <= 'Z') || c >= 0x80 {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return path
+	}
+	b := make([]byte, 0, len(path))
+	for i := 0; i < len(path); i++ {
+		switch c := path[i]; {
+		case c == '_':
+		case c >= 'A' && c <= 'Z':
+			b = append(b, c+'a'-'A')
+		case c >= 0x80:
+			return strings.ToLower(strings.ReplaceAll(path, "_", ""))
+		default:
+			b = append(b, c)
+		}
+	}
+	return string(b)
 }
 
 // joinKey appends a mapping key to a dotted path.
@@ -176,8 +198,8 @@ type jsonTok struct {
 	path string
 }
 
-// toJSON converts n (found at path) to JSON. Keys listed in skip are left out of the
-// top-level mapping. Problems (duplicate keys, non-scalar keys) are reported as findings
+// toJSON converts n (found at path) to JSON. Fields whose full path is listed in skip
+// are left out. Problems (duplicate keys, non-scalar keys) are reported as findings
 // against ix.
 func toJSON(ix *posIndex, n *yaml.Node, path string, skip ...string) *jsonText {
 	t := &jsonText{}
@@ -214,12 +236,12 @@ func (t *jsonText) value(ix *posIndex, n *yaml.Node, path string, depth int, ski
 					"mapping key is not a scalar; expected a field name")
 				continue
 			}
+			p := pathKey(path, k.Value)
 			for _, s := range skip {
-				if k.Value == s {
+				if p == s {
 					continue pairs
 				}
 			}
-			p := pathKey(path, k.Value)
 			if seen[k.Value] {
 				t.errs.Errorf(diag.Pos{File: ix.file, Line: k.Line, Col: k.Column}, p, CodeStructure,
 					"duplicate key %q; each field may appear once (the first one is used)", k.Value)
@@ -234,7 +256,7 @@ func (t *jsonText) value(ix *posIndex, n *yaml.Node, path string, depth int, ski
 			t.buf = appendJSONString(t.buf, k.Value)
 			t.buf = append(t.buf, ':')
 			t.mark(p)
-			t.value(ix, n.Content[i+1], p, depth+1, nil)
+			t.value(ix, n.Content[i+1], p, depth+1, skip)
 		}
 		t.buf = append(t.buf, '}')
 	case yaml.SequenceNode:
@@ -245,7 +267,7 @@ func (t *jsonText) value(ix *posIndex, n *yaml.Node, path string, depth int, ski
 			}
 			p := pathIdx(path, i)
 			t.mark(p)
-			t.value(ix, c, p, depth+1, nil)
+			t.value(ix, c, p, depth+1, skip)
 		}
 		t.buf = append(t.buf, ']')
 	case yaml.ScalarNode:

@@ -34,11 +34,11 @@ type command struct {
 // commands is filled in init-free style: a function, so no work runs at start-up.
 func commands() map[string]command {
 	return map[string]command{
-		"render":      {runRender, "compile WasmFilter specs into EnvoyFilters, a WasmPlugin or an Envoy bootstrap"},
-		"validate":    {runValidate, "check specs, EnvoyFilters, WasmPlugins and Envoy bootstraps"},
-		"schema":      {runSchema, "print the JSON Schema of the WasmFilter spec or of a config message"},
-		"inspect":     {runInspect, "report what a .wasm module or image holds"},
-		"version":     {runVersion, "print the version"},
+		"render":   {runRender, "compile WasmFilter specs into EnvoyFilters, a WasmPlugin or an Envoy bootstrap"},
+		"validate": {runValidate, "check specs, EnvoyFilters, WasmPlugins and Envoy bootstraps"},
+		"schema":   {runSchema, "print the JSON Schema of the WasmFilter spec or of a config message"},
+		"inspect":  {runInspect, "report what a .wasm module or image holds"},
+		"version":  {runVersion, "print the version"},
 	}
 }
 

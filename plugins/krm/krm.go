@@ -70,6 +70,9 @@ type Options struct {
 	// root, kpt in the package). A spec's file references resolve against
 	// Dir/dirname(path).
 	Dir string
+	// DefaultNamespace is the namespace of workloads that name none (Helm charts
+	// usually leave it to `helm install -n`); "" means "default".
+	DefaultNamespace string
 }
 
 // Processor is the KRM function: a framework.ResourceListProcessor.
@@ -136,6 +139,9 @@ func (o Output) HasErrors() bool {
 type Spec struct {
 	Doc render.Doc
 	Dir string
+	// DefaultNamespace is the namespace of workloads that name none (Helm charts
+	// usually leave it to `helm install -n`); "" means "default".
+	DefaultNamespace string
 }
 
 func itemPath(n *yaml.RNode) (path, index string) {

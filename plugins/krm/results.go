@@ -72,7 +72,12 @@ func Summary(fs []Finding) string {
 		}
 		line := f.Finding.String()
 		if f.Ref != nil {
-			line += " (" + refString(f.Ref) + ")"
+			if f.Pos.File == "" && f.Pos.Line == 0 {
+				// No file (a functionConfig, a kustomize item): the resource is the place.
+				line = refString(f.Ref) + strings.TrimPrefix(line, "-")
+			} else {
+				line += " (" + refString(f.Ref) + ")"
+			}
 		}
 		b.WriteString(line)
 		b.WriteByte('\n')

@@ -1,0 +1,100 @@
+package krm
+
+import (
+	"sort"
+	"strings"
+
+	"github.com/wasmgen/wasmgen/generate"
+)
+
+// workloadIndex finds the workloads a selector matches without trying every
+// filter on every workload: per namespace, a posting list for each label pair.
+// A selector looks up its rarest pair and checks the rest on those few.
+type workloadIndex struct {
+	wl     []generate.Workload
+	byNS   map[string][]int
+	byPair map[string][]int // "ns\x00key\x00value" → workloads
+}
+
+func newWorkloadIndex(wl []generate.Workload) *workloadIndex {
+	x := &workloadIndex{wl: wl, byNS: map[string][]int{}, byPair: map[string][]int{}}
+	for i, w := range wl {
+		x.byNS[w.Namespace] = append(x.byNS[w.Namespace], i)
+		for k, v := range w.PodLabels {
+			p := pairKey(w.Namespace, k, v)
+			x.byPair[p] = append(x.byPair[p], i)
+		}
+	}
+	return x
+}
+
+func pairKey(ns, k, v string) string { return ns + "\x00" + k + "\x00" + v }
+
+// match returns the workloads in ns whose pod labels contain sel, in input order.
+func (x *workloadIndex) match(ns string, sel map[string]string) []int {
+	if len(sel) == 0 {
+		return x.byNS[ns]
+	}
+	var best []int
+	first := true
+	for k, v := range sel {
+		l := x.byPair[pairKey(ns, k, v)]
+		if first || len(l) < len(best) {
+			best, first = l, false
+		}
+	}
+	var out []int
+	for _, i := range best {
+		ok := true
+		for k, v := range sel {
+			if pv, has := x.wl[i].PodLabels[k]; !has || pv != v {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+// podPaths is where each pod-owning kind keeps its pod template (metadata and
+// spec), the same kinds render.WorkloadOf reads.
+var podPaths = map[string][]string{
+	"Deployment":  {"spec", "template"},
+	"StatefulSet": {"spec", "template"},
+	"DaemonSet":   {"spec", "template"},
+	"ReplicaSet":  {"spec", "template"},
+	"Job":         {"spec", "template"},
+	"CronJob":     {"spec", "jobTemplate", "spec", "template"},
+	"Pod":         {},
+}
+
+// generate patches only the kinds in generate.WorkloadKinds. The other pod-owning
+// kinds are shown to it as Deployments named "Kind/name" (a name no real object can
+// have, so nothing collides) and mapped back when the patch is applied.
+func seenAs(kind, name string) (string, string) {
+	for _, k := range generate.WorkloadKinds {
+		if k == kind {
+			return kind, name
+		}
+	}
+	return "Deployment", kind + "/" + name
+}
+
+func realKind(kind, name string) (string, string) {
+	if k, n, ok := strings.Cut(name, "/"); ok {
+		return k, n
+	}
+	return kind, name
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
