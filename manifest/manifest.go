@@ -109,11 +109,32 @@ func YAML(objs []generate.Object) ([]byte, error) {
 		if i > 0 {
 			buf.WriteString("---\n")
 		}
+		if o.IsPatch() {
+			// On stdout a patch looks like a workload; say what it is before someone
+			// pipes it to kubectl apply.
+			buf.WriteString(patchComment(o))
+		}
 		if err := writeYAML(&buf, t); err != nil {
 			return nil, err
 		}
 	}
 	return buf.Bytes(), nil
+}
+
+func patchComment(o generate.Object) string {
+	var targets []string
+	for _, t := range o.PatchTargets {
+		s := t.Kind
+		if t.Name != "" {
+			s += " " + t.Namespace + "/" + t.Name
+		}
+		if t.LabelSelector != "" {
+			s += " with labels " + t.LabelSelector
+		}
+		targets = append(targets, s)
+	}
+	return "# A strategic-merge patch, not an object to apply: it patches " + strings.Join(targets, ", ") +
+		".\n# render -o DIR writes it with a kustomization.yaml that applies it.\n"
 }
 
 // JSON encodes the objects for --format json: the Kubernetes objects as one `v1`
