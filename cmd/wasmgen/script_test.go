@@ -24,12 +24,14 @@ func TestMain(m *testing.M) {
 // (scripts/tools.sh sets them); a script that needs one skips without it.
 func TestScripts(t *testing.T) {
 	examples, _ := filepath.Abs("../../examples")
+	testdata, _ := filepath.Abs("../../testdata")
 	testscript.Run(t, testscript.Params{
 		Dir:                 "testdata/script",
 		UpdateScripts:       os.Getenv("WASMGEN_UPDATE") != "",
 		RequireExplicitExec: true,
 		Setup: func(e *testscript.Env) error {
 			e.Setenv("EXAMPLES", examples)
+			e.Setenv("TESTDATA", testdata)
 			for _, k := range []string{"WASMGEN_KUSTOMIZE", "WASMGEN_HELM", "WASMGEN_BIN", "HOME", "GOPATH", "GOCACHE", "GOMODCACHE", "GOFLAGS", "GOPROXY", "PATH"} {
 				if v := os.Getenv(k); v != "" {
 					e.Setenv(k, v)

@@ -450,6 +450,10 @@ func (r *run) output() []*yaml.RNode {
 }
 
 func (r *run) add(f diag.Finding, id *yaml.ResourceIdentifier) {
+	if id == nil {
+		r.addAll(diag.List{f}, nil)
+		return
+	}
 	r.findings = append(r.findings, Finding{Finding: f, Ref: id})
 }
 
