@@ -1,0 +1,142 @@
+package render
+
+import (
+	"errors"
+	"path"
+	"strings"
+	"testing"
+
+	"github.com/wasmgen/wasmgen/diag"
+	"github.com/wasmgen/wasmgen/generate"
+	"github.com/wasmgen/wasmgen/internal/load"
+	"github.com/wasmgen/wasmgen/schema"
+)
+
+// memFiles is an in-memory Files: the pipeline never touches the disk itself.
+type memFiles map[string][]byte
+
+func (m memFiles) ReadFile(dir, ref string) ([]byte, string, error) {
+	p := path.Join(dir, ref)
+	b, ok := m[p]
+	if !ok {
+		return nil, "", errors.New("no such file or directory")
+	}
+	return b, p, nil
+}
+
+// A minimal module exporting proxy_abi_version_0_2_1 (Istio 1.8 and later).
+var newABI = []byte("\x00asm\x01\x00\x00\x00" +
+	"\x01\x04\x01\x60\x00\x00" + "\x03\x02\x01\x00" +
+	"\x07\x1b\x01\x17proxy_abi_version_0_2_1\x00\x00" +
+	"\x0a\x04\x01\x02\x00\x0b")
+
+const spec = `apiVersion: wasmgen.io/v1alpha1
+kind: WasmFilter
+metadata: {name: f, namespace: ns}
+spec:
+  module: {path: f.wasm}
+  config: {n: 9007199254740993}
+  selector: {matchLabels: {app: a}}
+`
+
+func compile(t *testing.T, src string, files memFiles, minor int) (*Result, diag.List) {
+	t.Helper()
+	opts := Options{Generate: generate.Options{Target: generate.TargetIstio, IstioMinor: minor}, Limits: schema.DefaultLimits}
+	return Compile([]load.Source{{Name: "s.yaml", Dir: "/w", Data: []byte(src)}}, files, opts)
+}
+
+func TestCompileResolvesModuleAndConfig(t *testing.T) {
+	res, l := compile(t, spec, memFiles{"/w/f.wasm": newABI}, 24)
+	if l.HasErrors() {
+		t.Fatal(l)
+	}
+	in := res.Inputs[0]
+	if in.ModuleSize != int64(len(newABI)) || len(in.ModuleSHA256) != 64 || in.ModuleFile != "/w/f.wasm" {
+		t.Errorf("module facts: %+v", in)
+	}
+	if string(in.Configuration) != `{"n":9007199254740993}` {
+		t.Errorf("config not exact: %s", in.Configuration)
+	}
+	if len(res.Objects) == 0 {
+		t.Error("no objects")
+	}
+	if l.Count(diag.Warning) != 0 {
+		t.Errorf("ABI 0.2.1 on Istio 1.24 should not warn, got %v", l)
+	}
+	// The same module on Istio 1.5: a warning, still generated.
+	res, l = compile(t, spec, memFiles{"/w/f.wasm": newABI}, 5)
+	if l.HasErrors() || len(res.Objects) == 0 || !hasCode(l, CodeABI) {
+		t.Errorf("want an ABI warning and output, got %v", l)
+	}
+}
+
+func TestCompileWritesNothingOnError(t *testing.T) {
+	res, l := compile(t, spec+"---\n"+strings.Replace(spec, "name: f", "name: g", 1)+"  runtime: v9\n", memFiles{"/w/f.wasm": newABI}, 24)
+	if !l.HasErrors() || len(res.Objects) != 0 {
+		t.Fatalf("an invalid input must stop generation: %d objects, %v", len(res.Objects), l)
+	}
+	_, l = compile(t, spec, memFiles{}, 24)
+	if !hasCode(l, CodeFile) {
+		t.Fatalf("missing module: %v", l)
+	}
+	_, l = compile(t, spec, memFiles{"/w/f.wasm": []byte("not wasm")}, 24)
+	if !hasCode(l, CodeNotWasm) {
+		t.Fatalf("not wasm: %v", l)
+	}
+	_, l = compile(t, "apiVersion: v1\nkind: Service\nmetadata: {name: s}\n", memFiles{}, 24)
+	if !hasCode(l, CodeNoFilters) {
+		t.Fatalf("no filters: %v", l)
+	}
+}
+
+func TestCompileCollectsWorkloads(t *testing.T) {
+	src := spec + `---
+apiVersion: batch/v1
+kind: CronJob
+metadata: {name: c, namespace: ns}
+spec:
+  jobTemplate:
+    spec:
+      template:
+        metadata:
+          labels: {app: a}
+          annotations: {sidecar.istio.io/userVolume: '{}'}
+`
+	docs, _ := Parse([]load.Source{{Name: "s.yaml", Data: []byte(src)}}, schema.DefaultLimits)
+	w, ok := WorkloadOf(docs[1])
+	if !ok || w.Kind != "CronJob" || w.PodLabels["app"] != "a" || w.PodAnnotations["sidecar.istio.io/userVolume"] != "{}" {
+		t.Fatalf("workload %+v", w)
+	}
+	if _, ok := WorkloadOf(docs[0]); ok {
+		t.Fatal("a WasmFilter is not a workload")
+	}
+}
+
+func TestResolveOption(t *testing.T) {
+	src := strings.Replace(spec, "module: {path: f.wasm}", "module: {image: ghcr.io/x/f:v1}", 1)
+	opts := Options{Generate: generate.Options{Target: generate.TargetIstio, IstioMinor: 24}, Limits: schema.DefaultLimits,
+		Resolve: func(ref string) (string, error) {
+			return "ghcr.io/x/f@sha256:" + strings.Repeat("a", 64), nil
+		}}
+	res, l := Compile([]load.Source{{Name: "s.yaml", Dir: "/w", Data: []byte(src)}}, memFiles{}, opts)
+	if l.HasErrors() || hasCode(l, "WG1307") {
+		t.Fatalf("resolved image should not warn about tags: %v", l)
+	}
+	if got := res.Inputs[0].Doc.Filter.Spec.Module.Image; !strings.Contains(got, "@sha256:") {
+		t.Fatalf("image not resolved: %s", got)
+	}
+	opts.Resolve = func(string) (string, error) { return "", errors.New("unreachable") }
+	_, l = Compile([]load.Source{{Name: "s.yaml", Dir: "/w", Data: []byte(src)}}, memFiles{}, opts)
+	if !hasCode(l, CodeResolve) {
+		t.Fatalf("want resolve error, got %v", l)
+	}
+}
+
+func hasCode(l diag.List, code string) bool {
+	for _, f := range l {
+		if f.Code == code {
+			return true
+		}
+	}
+	return false
+}
