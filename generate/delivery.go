@@ -30,7 +30,8 @@ import (
 // hostPath: hostPath needs the file on every node, which wasmgen cannot arrange.
 // Explicit deliveries: hostPath (any source with a sha256), configMap (path),
 // imageVolume (image; a Kubernetes image volume mounted into istio-proxy),
-// remote (http(s) url), agent (image or http(s) url, Istio ≥ 1.12).
+// remote (http(s) url), agent (image or http(s) url, Istio ≥ 1.12: oci:// pulls and
+// the "nil" checksum need 1.12; 1.9–1.11 agents fetch only http(s) with a real sha256).
 const (
 	DeliveryHostPath    = "hostPath"
 	DeliveryConfigMap   = "configMap"

@@ -80,8 +80,10 @@ func TestDialects(t *testing.T) {
 		{5, "envoy.http_connection_manager", "envoy.router", "config", 0},
 		{6, "envoy.http_connection_manager", "envoy.router", "config", 0},
 		{7, hcmName, routerName, "typedConfig", 0},
-		{8, hcmName, routerName, "typedConfig", 10},
-		{9, hcmName, routerName, "typed_config", 10},
+		{8, hcmName, routerName, "typedConfig", 0},
+		{9, hcmName, routerName, "typed_config", 0},
+		{10, hcmName, routerName, "typed_config", 0},
+		{11, hcmName, routerName, "typed_config", 10},
 		{NewestIstioMinor, hcmName, routerName, "typed_config", 10},
 	} {
 		in := input(t, "f", "module: {url: file:///etc/f.wasm}")
@@ -119,10 +121,12 @@ func TestFailStrategyByVersion(t *testing.T) {
 		want    string // substring of the value JSON
 		wantErr bool
 	}{
-		{7, "", true},
+		{6, "", true},
+		{7, `"failOpen":true`, false},
+		{8, `"failOpen":true`, false},
 		{9, `"fail_open":true`, false},
-		{25, `"fail_open":true`, false},
-		{26, `"failure_policy":"FAIL_OPEN"`, false},
+		{24, `"fail_open":true`, false},
+		{25, `"failure_policy":"FAIL_OPEN"`, false},
 	} {
 		in := input(t, "f", "module: {url: file:///etc/f.wasm}", "failStrategy: open")
 		objs, l := render(t, Options{IstioMinor: tc.minor}, in)
@@ -131,6 +135,26 @@ func TestFailStrategyByVersion(t *testing.T) {
 		}
 		if tc.want != "" && !strings.Contains(pluginJSON(t, envoyFilter(t, objs)), tc.want) {
 			t.Errorf("1.%d: value %s lacks %s", tc.minor, pluginJSON(t, envoyFilter(t, objs)), tc.want)
+		}
+	}
+}
+
+func TestPriorityByVersion(t *testing.T) {
+	for _, tc := range []struct {
+		minor    int
+		want     int32
+		wantWarn bool
+	}{
+		{10, 0, true},
+		{11, 7, false},
+	} {
+		in := input(t, "f", "module: {url: file:///etc/f.wasm}", "priority: 7")
+		objs, l := render(t, Options{IstioMinor: tc.minor}, in)
+		if got := hasCode(l, CodeFeatureIstio, diag.Warning); got != tc.wantWarn {
+			t.Errorf("1.%d: warning %v, want %v: %v", tc.minor, got, tc.wantWarn, l)
+		}
+		if p := envoyFilter(t, objs).Priority; p != tc.want {
+			t.Errorf("1.%d: priority %d, want %d", tc.minor, p, tc.want)
 		}
 	}
 }
@@ -145,9 +169,13 @@ func TestEnvByVersion(t *testing.T) {
 	if !strings.Contains(js, `"environment_variables":{"host_env_keys":["HOSTNAME"],"key_values":{"A":"b"}}`) {
 		t.Errorf("env missing: %s", js)
 	}
-	_, l = render(t, Options{IstioMinor: 8}, in)
+	objs, l = render(t, Options{IstioMinor: 10}, in)
+	if l.HasErrors() || !strings.Contains(pluginJSON(t, envoyFilter(t, objs)), `"environment_variables"`) {
+		t.Errorf("env on 1.10: want environment_variables, got %v", l)
+	}
+	_, l = render(t, Options{IstioMinor: 9}, in)
 	if !hasCode(l, CodeFeatureIstio, diag.Error) {
-		t.Errorf("env on 1.8: want %s error, got %v", CodeFeatureIstio, l)
+		t.Errorf("env on 1.9: want %s error, got %v", CodeFeatureIstio, l)
 	}
 }
 

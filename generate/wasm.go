@@ -1,6 +1,7 @@
 package generate
 
 import (
+	"fmt"
 	"sort"
 	"time"
 
@@ -20,12 +21,15 @@ type dialect int
 const (
 	// dialectLegacy (Istio 1.5–1.6): the v2 HttpFilter's deprecated `config` Struct with
 	// a string configuration, and the pre-1.7 filter names, as wasme generated them
-	// (solo-io/wasm tools/wasme/cli/pkg/deploy/istio/istio_provider.go, isOlderIstio).
+	// (solo-io/wasm tools/wasme/cli/pkg/deploy/istio/istio_provider.go isOlderIstio:
+	// minor < 7; deploy/filter/envoy_filter.go MakeIstioWasmFilter).
 	dialectLegacy dialect = iota
 	// dialectTypedStruct (Istio 1.7–1.8): typedConfig holding a udpa.type.v1.TypedStruct
 	// whose type_url is the v3 Wasm filter, as wasme's MakeTypedIstioWasmFilter did.
+	// Istio 1.7 dropped `config` (istio.io 1.7 upgrade notes, "EnvoyFilter syntax change").
 	dialectTypedStruct
-	// dialectTyped (Istio ≥ 1.9): typed_config with the real v3 Wasm type.
+	// dialectTyped (Istio ≥ 1.9): typed_config with the real v3 Wasm type; Istio 1.9
+	// proxies reject v2 types (istio.io 1.9 upgrade notes, "EnvoyFilter XDS v2 removal").
 	dialectTyped
 )
 
@@ -39,22 +43,29 @@ func dialectFor(minor int) dialect {
 	return dialectTyped
 }
 
-// Istio and Envoy facts the generator depends on, by Istio minor version.
+// Istio and Envoy facts the generator depends on, by Istio minor version. Istio
+// minor N ships Envoy 1.(N+8) (istio.io docs/releases/supported-releases).
 const (
-	// EnvoyFilter.priority first appeared in Istio 1.8's networking API; older
-	// istiods do not know the field (the wasme 1.5 output has none).
-	minorPriority = 8
-	// vm_config.environment_variables and PluginConfig.fail_open came with the
-	// v3 Wasm API as Istio 1.9's proxy (Envoy 1.17) ships it; wasmgen refuses
-	// them for older dialects rather than emit fields older proxies reject.
-	minorEnvAndFailOpen = 9
-	// PluginConfig.failure_policy (field 7) superseded the deprecated fail_open
-	// (wasm.proto in go-control-plane v1.40: "This field is deprecated in favor of
-	// the failure_policy field"); istiod itself sets FailurePolicy (pilot/pkg/model/
-	// extensions.go buildWasmConfig). wasmgen emits it from Istio 1.26 (Envoy 1.34).
-	minorFailurePolicy = 26
-	// WasmPlugin (extensions.istio.io/v1alpha1) and istio-agent's ECDS module
-	// download arrived in Istio 1.12.
+	// EnvoyFilter.priority (field 5) came with istio/api#1975, implemented by
+	// istio/istio#32581 (reviewed June 2021, after 1.10.0): first in Istio 1.11.
+	// istio.io's 1.8 EnvoyFilter reference has no priority; older istiods lack the field.
+	minorPriority = 11
+	// PluginConfig.fail_open: envoy-wasm#529 (May 2020) added it to the v3 API the
+	// Istio 1.7/1.8 proxies carried (upstream since Envoy 1.17); the 1.5–1.6 v2
+	// WasmService has none.
+	minorFailOpen = 7
+	// VmConfig.environment_variables: envoy#15136 (Feb 2021), Envoy 1.18, which
+	// Istio 1.10 ships; Istio 1.9's proxy (Envoy 1.17) has no such field.
+	minorEnv = 10
+	// PluginConfig.failure_policy: envoy#36456, Envoy 1.33 (changelogs/1.33.0.yaml),
+	// first shipped by Istio 1.25. fail_open is deprecated in its favour but still
+	// accepted; Envoy rejects setting both (wasm.cc: "only one of fail_open or
+	// failure_policy can be set"), so wasmgen sets exactly one.
+	minorFailurePolicy = 25
+	// WasmPlugin (istio/istio#33374, Istio 1.12 change notes) and the agent's oci://
+	// pulls and "nil" sha256 convention (pkg/wasm) arrived in Istio 1.12. The agent
+	// has fetched http(s) modules of EnvoyFilter EXTENSION_CONFIG patches since 1.9
+	// (istio.io 1.9 "Distributing WebAssembly Modules"), but only with a real sha256.
 	minorAgent = 12
 )
 
@@ -102,7 +113,7 @@ func (b *build) pluginConfig(code *corev3.AsyncDataSource, minor int) *wasmv3.Pl
 		Runtime: "envoy.wasm.runtime." + s.Runtime,
 		Code:    code,
 	}
-	if len(s.Env) > 0 && minor >= minorEnvAndFailOpen {
+	if len(s.Env) > 0 && minor >= minorEnv {
 		env := &wasmv3.EnvironmentVariables{}
 		for _, e := range s.Env {
 			if e.FromHost {
@@ -136,7 +147,7 @@ func (b *build) pluginConfig(code *corev3.AsyncDataSource, minor int) *wasmv3.Pl
 		if open {
 			pc.FailurePolicy = wasmv3.FailurePolicy_FAIL_OPEN
 		}
-	case minor >= minorEnvAndFailOpen:
+	case minor >= minorFailOpen:
 		// Deprecated, but the only field the proxies of these Istio versions know.
 		//lint:ignore SA1019 older proxies have no failure_policy
 		pc.FailOpen = open
@@ -148,12 +159,12 @@ func (b *build) pluginConfig(code *corev3.AsyncDataSource, minor int) *wasmv3.Pl
 func (b *build) checkDialect() {
 	s := &b.f.Spec
 	minor := b.opts.IstioMinor
-	if len(s.Env) > 0 && minor < minorEnvAndFailOpen {
-		b.errorf("spec.env", CodeFeatureIstio, "remove spec.env, or render for --istio-version 1.9 or later",
-			"Istio 1.%d's proxy has no vm_config.environment_variables (it arrived with the v3 Wasm API in Istio 1.9)", minor)
+	if len(s.Env) > 0 && minor < minorEnv {
+		b.errorf("spec.env", CodeFeatureIstio, fmt.Sprintf("remove spec.env, or render for --istio-version 1.%d or later", minorEnv),
+			"Istio 1.%d's proxy has no vm_config.environment_variables (it arrived with Envoy 1.18, in Istio 1.%d)", minor, minorEnv)
 	}
-	if s.FailStrategy == "open" && minor < minorEnvAndFailOpen {
-		b.errorf("spec.failStrategy", CodeFeatureIstio, "use failStrategy: close, or render for --istio-version 1.9 or later",
+	if s.FailStrategy == "open" && minor < minorFailOpen {
+		b.errorf("spec.failStrategy", CodeFeatureIstio, fmt.Sprintf("use failStrategy: close, or render for --istio-version 1.%d or later", minorFailOpen),
 			"Istio 1.%d's proxy has no fail_open; the filter would fail closed", minor)
 	}
 	if b.in.ConfigIsBytes && b.dialect() == dialectLegacy {
@@ -161,7 +172,7 @@ func (b *build) checkDialect() {
 			"Istio 1.%d's Wasm filter takes its configuration as a string; binary configuration needs the v3 API", minor)
 	}
 	if s.Priority != nil && minor < minorPriority {
-		b.warnf("spec.priority", CodeFeatureIstio, "remove spec.priority, or render for --istio-version 1.8 or later",
+		b.warnf("spec.priority", CodeFeatureIstio, fmt.Sprintf("remove spec.priority, or render for --istio-version 1.%d or later", minorPriority),
 			"Istio 1.%d's EnvoyFilter has no priority field; it is left out", minor)
 	}
 }

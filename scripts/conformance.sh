@@ -3,9 +3,9 @@
 # accept each object and `istioctl analyze --use-kube=false` must report nothing
 # beyond IST0133 (EnvoyFilter exposes internal implementation details), which it
 # always reports for EnvoyFilters. This istioctl is current Istio: for the legacy
-# dialects (--istio-version 1.5-1.8) it also warns about what only old Istio
-# accepts (the removed `config` field, deprecated filter names, no priority
-# (IST0151) — the field did not exist yet), so there only errors fail.
+# dialects it also warns about what only old Istio accepts: the removed `config`
+# field and deprecated filter names (1.5-1.6, IST0133) and, before 1.11, no
+# priority (IST0151: the field did not exist yet).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 : "${WASMGEN_ISTIOCTL:?run via scripts/test.sh or eval \"\$(scripts/tools.sh)\"}"
@@ -24,7 +24,7 @@ for out in testdata/golden/*/out.golden; do
 	fi
 	"$WASMGEN_ISTIOCTL" analyze --use-kube=false --failure-threshold Error "$tmp/$case.yaml" >"$tmp/analyze.log" 2>&1 || true
 	allowed='IST0133'
-	if grep -Eq -- '--istio-version 1\.[5-8]( |$)' "$(dirname "$out")/cmd"; then allowed='IST0133|IST0151'; fi
+	if grep -Eq -- '--istio-version 1\.([5-9]|10)( |$)' "$(dirname "$out")/cmd"; then allowed='IST0133|IST0151'; fi
 	if grep -E '^(Error|Warning|Info) \[IST' "$tmp/analyze.log" | grep -Ev "$allowed" | grep -q .; then
 		echo "FAIL istioctl analyze $case:"; cat "$tmp/analyze.log"; fail=1
 	fi

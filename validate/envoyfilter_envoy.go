@@ -137,7 +137,7 @@ var terminalNetworkTypes = map[protoreflect.FullName]bool{
 // vmUse records one Wasm plugin's VM, to find vm_ids shared across filters.
 type vmUse struct {
 	vmID, rootID, code, config string
-	pos                        diag.Pos
+	ix                         *posIndex // position looked up only when reported
 	path, owner                string
 }
 
@@ -404,7 +404,7 @@ func (c *envoyChecker) wasm(pc *wasmv3.PluginConfig, path string) {
 		cfg, _ := proto.MarshalOptions{Deterministic: true}.Marshal(pc.GetConfiguration())
 		p := pathKey(vp, "vm_id")
 		c.vms = append(c.vms, vmUse{vmID: vm.GetVmId(), rootID: pc.GetRootId(), code: id, config: string(cfg),
-			pos: c.ix.pos(p), path: c.ix.display(p), owner: c.owner})
+			ix: c.ix, path: p, owner: c.owner})
 	}
 }
 
@@ -492,9 +492,9 @@ func sharedVMs(uses []vmUse) diag.List {
 			default:
 				continue
 			}
-			l.Add(diag.Finding{Pos: b.pos, Path: b.path, Severity: diag.Warning, Code: CodeWasmSharedVM,
+			l.Add(diag.Finding{Pos: b.ix.pos(b.path), Path: b.ix.display(b.path), Severity: diag.Warning, Code: CodeWasmSharedVM,
 				Msg: fmt.Sprintf("vm_id %q is also used by %s (%s) with %s; plugins sharing a VM share its root contexts and their configurations bleed between them (envoy-wasm#415)",
-					id, a.owner, a.pos, what),
+					id, a.owner, a.ix.pos(a.path), what),
 				Hint: "give each filter its own vm_id (wasmgen uses <namespace>.<name>)"})
 		}
 	}

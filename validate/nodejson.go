@@ -72,9 +72,12 @@ func parentPath(p string) string {
 	return p[:i]
 }
 
-// posIndex maps field paths of one document to the YAML nodes that hold them.
+// posIndex maps field paths of one document to the YAML nodes that hold them. The
+// map is built on first use: a clean document rarely needs a position, and building
+// it is a fifth of the allocations of checking one.
 type posIndex struct {
 	file string
+	root *yaml.Node
 	m    map[string]indexEntry
 }
 
@@ -84,9 +87,17 @@ type indexEntry struct {
 }
 
 func newPosIndex(file string, root *yaml.Node) *posIndex {
-	ix := &posIndex{file: file, m: map[string]indexEntry{}}
-	ix.add(yDeref(root), nil, "", 0)
-	return ix
+	return &posIndex{file: file, root: root}
+}
+
+// entry returns the index entry of a canonical path, building the index once.
+func (ix *posIndex) entry(canon string) (indexEntry, bool) {
+	if ix.m == nil {
+		ix.m = map[string]indexEntry{}
+		ix.add(yDeref(ix.root), nil, "", 0)
+	}
+	e, ok := ix.m[canon]
+	return e, ok
 }
 
 func (ix *posIndex) add(n, key *yaml.Node, path string, depth int) {
@@ -112,7 +123,8 @@ func (ix *posIndex) add(n, key *yaml.Node, path string, depth int) {
 
 // node returns the value node at path, or nil.
 func (ix *posIndex) node(path string) *yaml.Node {
-	return ix.m[canonPath(path)].val
+	e, _ := ix.entry(canonPath(path))
+	return e.val
 }
 
 // pos returns the position of the field at path: its key if it is a mapping entry,
@@ -120,7 +132,7 @@ func (ix *posIndex) node(path string) *yaml.Node {
 // missing, say) falls back to its nearest ancestor that is.
 func (ix *posIndex) pos(path string) diag.Pos {
 	for p := path; ; p = parentPath(p) {
-		if e, ok := ix.m[canonPath(p)]; ok {
+		if e, ok := ix.entry(canonPath(p)); ok {
 			n := e.val
 			if e.key != nil {
 				n = e.key
@@ -135,7 +147,7 @@ func (ix *posIndex) pos(path string) diag.Pos {
 
 // valuePos is the position of the value at path (not its key).
 func (ix *posIndex) valuePos(path string) diag.Pos {
-	if e, ok := ix.m[canonPath(path)]; ok {
+	if e, ok := ix.entry(canonPath(path)); ok {
 		return diag.Pos{File: ix.file, Line: e.val.Line, Col: e.val.Column}
 	}
 	return ix.pos(path)
@@ -145,7 +157,7 @@ func (ix *posIndex) valuePos(path string) diag.Pos {
 // show the user's own field names.
 func (ix *posIndex) display(path string) string {
 	for p := path; p != ""; p = parentPath(p) {
-		if e, ok := ix.m[canonPath(p)]; ok {
+		if e, ok := ix.entry(canonPath(p)); ok {
 			return e.path + snakeCase(path[len(p):])
 		}
 	}
@@ -187,38 +199,69 @@ func yDeref(n *yaml.Node) *yaml.Node {
 
 // jsonText is the JSON form of a YAML subtree, one line of ASCII, with the offset of
 // every key and value token so that a decoder's "(line 1:COL)" maps back to a path.
+// Paths are kept as a tree of segments and spelled out only for an error: a clean
+// value needs none of them.
 type jsonText struct {
 	buf  []byte
+	base string    // the path of the subtree's root
+	segs []jsonSeg // segment i's path is segs[i].parent's path plus its key or index
 	toks []jsonTok // sorted by off
 	errs diag.List
 }
 
+type jsonSeg struct {
+	parent int32 // -1: the root
+	idx    int32 // the index of a sequence item, or -1 for a mapping key
+	key    string
+}
+
 type jsonTok struct {
-	off  int
-	path string
+	off int
+	seg int32
 }
 
 // toJSON converts n (found at path) to JSON. Fields whose full path is listed in skip
 // are left out. Problems (duplicate keys, non-scalar keys) are reported as findings
 // against ix.
 func toJSON(ix *posIndex, n *yaml.Node, path string, skip ...string) *jsonText {
-	t := &jsonText{}
-	t.value(ix, n, path, 0, skip)
+	t := &jsonText{base: path}
+	t.value(ix, n, -1, 0, skip)
 	return t
 }
 
-func (t *jsonText) mark(path string) {
-	t.toks = append(t.toks, jsonTok{off: len(t.buf), path: path})
+// path spells out the path of segment i.
+func (t *jsonText) path(i int32) string {
+	if i < 0 {
+		return t.base
+	}
+	s := t.segs[i]
+	if s.idx >= 0 {
+		return pathIdx(t.path(s.parent), int(s.idx))
+	}
+	return pathKey(t.path(s.parent), s.key)
 }
 
-func (t *jsonText) value(ix *posIndex, n *yaml.Node, path string, depth int, skip []string) {
+func (t *jsonText) seg(parent int32, idx int, key string) int32 {
+	t.segs = append(t.segs, jsonSeg{parent: parent, idx: int32(idx), key: key})
+	return int32(len(t.segs) - 1)
+}
+
+func (t *jsonText) mark(seg int32) {
+	t.toks = append(t.toks, jsonTok{off: len(t.buf), seg: seg})
+}
+
+// maxLinearKeys is the mapping size up to which duplicate keys are found by scanning
+// (no map to allocate); Envoy config mappings are small.
+const maxLinearKeys = 16
+
+func (t *jsonText) value(ix *posIndex, n *yaml.Node, seg int32, depth int, skip []string) {
 	n = yDeref(n)
 	if n == nil {
 		t.buf = append(t.buf, "null"...)
 		return
 	}
 	if depth > maxJSONDepth {
-		t.errs.Errorf(diag.Pos{File: ix.file, Line: n.Line, Col: n.Column}, ix.display(path), CodeStructure,
+		t.errs.Errorf(diag.Pos{File: ix.file, Line: n.Line, Col: n.Column}, ix.display(t.path(seg)), CodeStructure,
 			"nesting deeper than %d levels; expected a flatter document", maxJSONDepth)
 		t.buf = append(t.buf, "null"...)
 		return
@@ -226,37 +269,40 @@ func (t *jsonText) value(ix *posIndex, n *yaml.Node, path string, depth int, ski
 	switch n.Kind {
 	case yaml.MappingNode:
 		t.buf = append(t.buf, '{')
-		seen := make(map[string]bool, len(n.Content)/2)
+		var seen map[string]bool
+		if len(n.Content)/2 > maxLinearKeys {
+			seen = make(map[string]bool, len(n.Content)/2)
+		}
 		first := true
 	pairs:
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k := yDeref(n.Content[i])
 			if k == nil || k.Kind != yaml.ScalarNode {
-				t.errs.Errorf(diag.Pos{File: ix.file, Line: n.Content[i].Line, Col: n.Content[i].Column}, ix.display(path), CodeStructure,
+				t.errs.Errorf(diag.Pos{File: ix.file, Line: n.Content[i].Line, Col: n.Content[i].Column}, ix.display(t.path(seg)), CodeStructure,
 					"mapping key is not a scalar; expected a field name")
 				continue
 			}
-			p := pathKey(path, k.Value)
 			for _, s := range skip {
-				if p == s {
+				// Spell the path out only when the key could end a skipped path.
+				if strings.HasSuffix(s, k.Value) && pathKey(t.path(seg), k.Value) == s {
 					continue pairs
 				}
 			}
-			if seen[k.Value] {
-				t.errs.Errorf(diag.Pos{File: ix.file, Line: k.Line, Col: k.Column}, p, CodeStructure,
+			if dupKey(n, i, k.Value, seen) {
+				t.errs.Errorf(diag.Pos{File: ix.file, Line: k.Line, Col: k.Column}, pathKey(t.path(seg), k.Value), CodeStructure,
 					"duplicate key %q; each field may appear once (the first one is used)", k.Value)
 				continue
 			}
-			seen[k.Value] = true
 			if !first {
 				t.buf = append(t.buf, ',')
 			}
 			first = false
-			t.mark(p)
+			ks := t.seg(seg, -1, k.Value)
+			t.mark(ks)
 			t.buf = appendJSONString(t.buf, k.Value)
 			t.buf = append(t.buf, ':')
-			t.mark(p)
-			t.value(ix, n.Content[i+1], p, depth+1, skip)
+			t.mark(ks)
+			t.value(ix, n.Content[i+1], ks, depth+1, skip)
 		}
 		t.buf = append(t.buf, '}')
 	case yaml.SequenceNode:
@@ -265,9 +311,9 @@ func (t *jsonText) value(ix *posIndex, n *yaml.Node, path string, depth int, ski
 			if i > 0 {
 				t.buf = append(t.buf, ',')
 			}
-			p := pathIdx(path, i)
-			t.mark(p)
-			t.value(ix, c, p, depth+1, skip)
+			is := t.seg(seg, i, "")
+			t.mark(is)
+			t.value(ix, c, is, depth+1, skip)
 		}
 		t.buf = append(t.buf, ']')
 	case yaml.ScalarNode:
@@ -275,6 +321,25 @@ func (t *jsonText) value(ix *posIndex, n *yaml.Node, path string, depth int, ski
 	default:
 		t.buf = append(t.buf, "null"...)
 	}
+}
+
+// dupKey reports whether key, the key at n.Content[i], was seen earlier in mapping n
+// (scalar keys only, as value writes them); seen is nil for small mappings, which are
+// scanned instead, else it is updated.
+func dupKey(n *yaml.Node, i int, key string, seen map[string]bool) bool {
+	if seen != nil {
+		if seen[key] {
+			return true
+		}
+		seen[key] = true
+		return false
+	}
+	for j := 0; j < i; j += 2 {
+		if k := yDeref(n.Content[j]); k != nil && k.Kind == yaml.ScalarNode && k.Value == key {
+			return true
+		}
+	}
+	return false
 }
 
 // appendScalar writes a YAML scalar as JSON, keeping integers at full precision.
@@ -376,7 +441,7 @@ func (t *jsonText) pathAt(off int) string {
 	if i == 0 {
 		return ""
 	}
-	return t.toks[i-1].path
+	return t.path(t.toks[i-1].seg)
 }
 
 var protoErrRE = regexp.MustCompile(`\(line (\d+):(\d+)\): (.*)$`)

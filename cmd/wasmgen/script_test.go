@@ -3,13 +3,28 @@ package main
 import (
 	"bytes"
 	"errors"
+	"io"
+	"log"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 
+	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/google/go-containerregistry/pkg/registry"
+	"github.com/google/go-containerregistry/pkg/v1/empty"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/google/go-containerregistry/pkg/v1/static"
+	"github.com/google/go-containerregistry/pkg/v1/types"
 	"github.com/rogpeppe/go-internal/testscript"
+	"github.com/wasmgen/wasmgen/module"
 )
 
 func TestMain(m *testing.M) {
@@ -24,6 +39,8 @@ func TestMain(m *testing.M) {
 // (scripts/tools.sh sets them); a script that needs one skips without it.
 func TestScripts(t *testing.T) {
 	examples, _ := filepath.Abs("../../examples")
+	reg := &scriptRegistry{t: t}
+	t.Cleanup(reg.close)
 	testdata, _ := filepath.Abs("../../testdata")
 	testscript.Run(t, testscript.Params{
 		Dir:                 "testdata/script",
@@ -31,6 +48,9 @@ func TestScripts(t *testing.T) {
 		RequireExplicitExec: true,
 		Setup: func(e *testscript.Env) error {
 			e.Setenv("EXAMPLES", examples)
+			if err := reg.setup(e); err != nil {
+				return err
+			}
 			e.Setenv("TESTDATA", testdata)
 			for _, k := range []string{"WASMGEN_KUSTOMIZE", "WASMGEN_HELM", "WASMGEN_BIN", "HOME", "GOPATH", "GOCACHE", "GOMODCACHE", "GOFLAGS", "GOPROXY", "PATH"} {
 				if v := os.Getenv(k); v != "" {
@@ -93,4 +113,87 @@ func TestScripts(t *testing.T) {
 func fileExists(p string) bool {
 	st, err := os.Stat(p)
 	return err == nil && !st.IsDir()
+}
+
+// scriptRegistry serves the --resolve scripts: ggcr's in-process registry on
+// loopback holding one pushed image, and a tripwire registry that must never
+// be asked anything (it proves that only --resolve uses the network). Both
+// start on first use, once per test binary. Scripts see:
+//
+//	$MODULES       testdata/modules: the committed Wasm fixtures and OCI layouts
+//	$REGISTRY      host:port of the registry; $REGISTRY/filters/add-header:v1 is pushed
+//	$IMAGE_DIGEST  that image's manifest digest (sha256:...)
+//	$TRIPWIRE      host:port of the tripwire registry
+type scriptRegistry struct {
+	once      sync.Once
+	err       error
+	srv, trip *httptest.Server
+	hits      atomic.Int64
+	env       map[string]string
+	t         *testing.T
+}
+
+func (r *scriptRegistry) setup(e *testscript.Env) error {
+	r.once.Do(func() { r.err = r.start() })
+	if r.err != nil {
+		return r.err
+	}
+	for k, v := range r.env {
+		e.Setenv(k, v)
+	}
+	return nil
+}
+
+func (r *scriptRegistry) start() error {
+	modules, err := filepath.Abs("testdata/modules")
+	if err != nil {
+		return err
+	}
+	mod, err := os.ReadFile(filepath.Join(modules, "proxy-0_2_1.wasm"))
+	if err != nil {
+		return err
+	}
+	r.srv = httptest.NewServer(registry.New(registry.Logger(log.New(io.Discard, "", 0))))
+	r.trip = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		r.hits.Add(1)
+		http.Error(w, "tripwire: wasmgen must not contact a registry without --resolve", http.StatusTeapot)
+	}))
+	host := strings.TrimPrefix(r.srv.URL, "http://")
+	// wasme push's format: a runtime config layer and the module.
+	img := mutate.ConfigMediaType(mutate.MediaType(empty.Image, types.OCIManifestSchema1), module.MediaTypeWasmConfig)
+	img, err = mutate.AppendLayers(img,
+		static.NewLayer([]byte(`{"type":"envoy_proxy","abiVersions":["proxy_abi_version_0_2_1"],"config":{"rootIds":["add_header_root_id"]}}`), module.MediaTypeWasmConfig),
+		static.NewLayer(mod, module.MediaTypeWasmContent))
+	if err != nil {
+		return err
+	}
+	tag, err := name.NewTag(host + "/filters/add-header:v1")
+	if err != nil {
+		return err
+	}
+	if err := remote.Write(tag, img); err != nil {
+		return err
+	}
+	digest, err := img.Digest()
+	if err != nil {
+		return err
+	}
+	r.env = map[string]string{
+		"MODULES":      modules,
+		"REGISTRY":     host,
+		"IMAGE_DIGEST": digest.String(),
+		"TRIPWIRE":     strings.TrimPrefix(r.trip.URL, "http://"),
+	}
+	return nil
+}
+
+// close runs after every script: a request to the tripwire fails the test.
+func (r *scriptRegistry) close() {
+	if r.srv != nil {
+		r.srv.Close()
+		r.trip.Close()
+	}
+	if n := r.hits.Load(); n > 0 {
+		r.t.Errorf("the tripwire registry got %d request(s): something reached the network without --resolve", n)
+	}
 }

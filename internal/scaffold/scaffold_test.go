@@ -21,7 +21,7 @@ func TestNameFromDir(t *testing.T) {
 		{"add header (v2)", "add-header-v2"},
 		{"--x--", "x"},
 		{"123", "123"},
-		{"Ünïcode", "ncode"},
+		{"Ünïcode", "n-code"},           // non-ASCII letters are dropped like punctuation
 		{long, strings.Repeat("a", 62)}, // cut at 63, then the trailing '-' goes
 		{"___", ""},
 		{"/", ""},
@@ -145,4 +145,28 @@ func TestScaffoldContent(t *testing.T) {
 	if !strings.Contains(string(fl[0].Data), "rootID: 9lives_root_id\n") {
 		t.Errorf("rootID:\n%s", fl[0].Data)
 	}
+}
+
+// Whatever a directory is called, init either gets a valid label or asks for --name,
+// and the scaffold for that label decodes back to the same name.
+func FuzzNameFromDir(f *testing.F) {
+	for _, s := range []string{"my-filter", "My_Filter.v2", "123", "---", "", "Ünïcode", strings.Repeat("ab-", 40)} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, base string) {
+		n := NameFromDir(base)
+		if n == "" {
+			return
+		}
+		fl, err := Files(n)
+		if err != nil {
+			t.Fatalf("NameFromDir(%q) = %q: %v", base, n, err)
+		}
+		var doc struct {
+			Metadata struct{ Name any } `yaml:"metadata"`
+		}
+		if err := yaml.Unmarshal(fl[0].Data, &doc); err != nil || doc.Metadata.Name != n {
+			t.Fatalf("name %q decodes as %#v (%v)", n, doc.Metadata.Name, err)
+		}
+	})
 }

@@ -1,9 +1,10 @@
 package krm
 
 import (
-	"bytes"
+	"encoding/json"
 	"fmt"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -13,7 +14,6 @@ import (
 	"github.com/wasmgen/wasmgen/manifest"
 	"github.com/wasmgen/wasmgen/schema"
 	"github.com/wasmgen/wasmgen/validate"
-	"sigs.k8s.io/kustomize/kyaml/kio"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
@@ -24,6 +24,7 @@ type locator struct {
 	file  string // the item's path annotation, "" when it has none
 	index int
 	lines bool // line:col are positions in file (post-render specs), not in the ResourceList
+	spec  bool // a spec given by flag, not an item: its outputs get no file
 }
 
 // filterDoc is one filter to compile.
@@ -66,7 +67,7 @@ func Run(items []*yaml.RNode, functionConfig *yaml.RNode, specs []Spec, opts Opt
 	r.scan()
 	r.functionConfig(functionConfig)
 	for _, s := range specs {
-		r.locs[s.Doc.File] = &locator{file: s.Doc.File, lines: true}
+		r.locs[s.Doc.File] = &locator{file: s.Doc.File, lines: true, spec: true}
 		r.filters = append(r.filters, filterDoc{doc: s.Doc, dir: s.Dir, item: -1})
 	}
 	if len(r.filters) == 0 {
@@ -314,16 +315,15 @@ func (r *run) emit(objs []generate.Object) error {
 	if len(resources) == 0 {
 		return nil
 	}
-	b, err := manifest.YAML(resources)
-	if err != nil {
-		return err
-	}
-	nodes, err := (&kio.ByteReader{Reader: bytes.NewReader(b), OmitReaderAnnotations: true}).Read()
-	if err != nil {
-		return fmt.Errorf("reading the generated objects: %w", err)
-	}
-	if len(nodes) != len(resources) {
-		return fmt.Errorf("%d generated objects encoded as %d documents", len(resources), len(nodes))
+	// Built from the generic tree straight into nodes: encoding the objects as
+	// YAML only to parse them again would cost as much as the items themselves.
+	nodes := make([]*yaml.RNode, len(resources))
+	for i, o := range resources {
+		t, err := manifest.Tree(o)
+		if err != nil {
+			return err
+		}
+		nodes[i] = yaml.NewRNode(treeNode(t))
 	}
 	for i, o := range resources {
 		n := nodes[i]
@@ -422,7 +422,7 @@ func (r *run) filterPath(o generate.Object) string {
 	if o.Source == nil {
 		return ""
 	}
-	if l := r.locs[o.Source.File]; l != nil {
+	if l := r.locs[o.Source.File]; l != nil && !l.spec {
 		return l.file
 	}
 	return ""
@@ -553,4 +553,41 @@ func annotations(n *yaml.Node) map[string]string {
 		m[a.Content[i].Value] = a.Content[i+1].Value
 	}
 	return m
+}
+
+// treeNode is the YAML node of a generic JSON tree, keys sorted as manifest writes
+// them; each scalar carries its JSON type as the tag, so "10" stays a string.
+func treeNode(t any) *yaml.Node {
+	switch v := t.(type) {
+	case map[string]any:
+		keys := make([]string, 0, len(v))
+		for k := range v {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		n := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
+		for _, k := range keys {
+			n.Content = append(n.Content, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: k}, treeNode(v[k]))
+		}
+		return n
+	case []any:
+		n := &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq"}
+		for _, e := range v {
+			n.Content = append(n.Content, treeNode(e))
+		}
+		return n
+	case string:
+		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: v}
+	case json.Number:
+		tag := "!!int"
+		if _, err := v.Int64(); err != nil {
+			tag = "!!float"
+		}
+		return &yaml.Node{Kind: yaml.ScalarNode, Tag: tag, Value: v.String()}
+	case bool:
+		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!bool", Value: fmt.Sprint(v)}
+	case float64:
+		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!float", Value: fmt.Sprint(v)}
+	}
+	return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!null", Value: "null"}
 }

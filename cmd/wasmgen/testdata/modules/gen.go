@@ -27,6 +27,10 @@ func main() {
 		"proxy-0_1_0.wasm": proxyModule("proxy_abi_version_0_1_0"),
 		// Cut inside the export section: the decoder names the section's offset.
 		"truncated.wasm": mod021[:len(mod021)-20],
+		// proxy-wasm callbacks without an ABI marker: Envoy refuses it with
+		// "Missing or unknown Proxy-Wasm ABI version".
+		"no-abi.wasm": module(typeSection, section(3, vec(uleb(0))),
+			section(7, vec(export("proxy_on_context_create", 0, 0))), section(10, vec(body))),
 		// Valid WebAssembly that no proxy-wasm host would load.
 		"not-proxy.wasm": module(typeSection, section(3, vec(uleb(0))),
 			section(7, vec(export("add", 0, 0))), section(10, vec(body))),
@@ -99,11 +103,15 @@ func vec(entries ...[]byte) []byte { return cat(uleb(uint64(len(entries))), cat(
 
 func section(id byte, b []byte) []byte { return cat([]byte{id}, uleb(uint64(len(b))), b) }
 
-func module(sections ...[]byte) []byte { return cat([]byte("\x00asm\x01\x00\x00\x00"), cat(sections...)) }
+func module(sections ...[]byte) []byte {
+	return cat([]byte("\x00asm\x01\x00\x00\x00"), cat(sections...))
+}
 
 func importFunc(mod, name string) []byte { return cat(wstr(mod), wstr(name), []byte{0x00, 0x00}) }
 
-func export(name string, kind byte, idx uint64) []byte { return cat(wstr(name), []byte{kind}, uleb(idx)) }
+func export(name string, kind byte, idx uint64) []byte {
+	return cat(wstr(name), []byte{kind}, uleb(idx))
+}
 
 // typeSection declares one func type () -> (); body is an empty function body.
 var (
