@@ -307,7 +307,7 @@ func fixFor(m *v1.Manifest, im *Image) string {
 	const compatHowTo = "build a compat image: `printf 'FROM scratch\\nCOPY plugin.wasm ./\\n' | docker build -t IMAGE -f - .` with the module saved as plugin.wasm, then push it"
 	switch {
 	case len(vndWasm) > 0:
-		return fmt.Sprintf("Istio's agent does not read %s media types (istio#39990; wasm-to-oci and oras write them): %s, or push it as an OCI artifact with the module as a %s layer and the runtime config as a %s layer",
+		return fmt.Sprintf("Istio's agent does not read %s media types (istio#39990; wasm-to-oci and oras write them): %s, or push it as an OCI artifact with the module in a layer of media type %s and the runtime config in one of %s",
 			strings.Join(dedupe(vndWasm), ", "), compatHowTo, MediaTypeWasmContent, MediaTypeWasmConfig)
 	case strings.HasSuffix(im.ModuleSource, ".wasm") && path.Base(moduleFile(im.ModuleSource)) != pluginFile:
 		return fmt.Sprintf("Istio's agent only looks for %s in the last layer; rename %s: %s",

@@ -35,6 +35,9 @@ type Document struct {
 	failed       map[string]bool // paths whose value did not decode
 }
 
+// MarkFailed records that the value at path is known bad, so later checks skip it.
+func (d *Document) MarkFailed(path string) { d.failed[path] = true }
+
 // Failed reports whether the value at path (or an ancestor) did not decode, so later
 // checks need not pile more findings on it.
 func (d *Document) Failed(path string) bool {

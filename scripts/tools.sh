@@ -17,7 +17,9 @@ install() { # name dir module@version binary
 
 kustomize=$(install kustomize kustomize-v5.8.2 sigs.k8s.io/kustomize/kustomize/v5@v5.8.2 kustomize)
 staticcheck=$(install staticcheck staticcheck-v0.8.2 honnef.co/go/tools/cmd/staticcheck@v0.8.2 staticcheck)
+helm=$(install helm helm-v3.22.0 helm.sh/helm/v3/cmd/helm@v3.22.0 helm)
 echo "export WASMGEN_KUSTOMIZE=$kustomize"
+echo "export WASMGEN_HELM=$helm"
 echo "export WASMGEN_STATICCHECK=$staticcheck"
 if [ "${WASMGEN_SKIP_ISTIOCTL:-}" = "" ]; then
 	# ~7 minutes and 2.4 GB RAM on 2 cores the first time.

@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/wasmgen/wasmgen/diag"
@@ -390,7 +391,7 @@ func appendScalar(b []byte, n *yaml.Node) []byte {
 		if err != nil || math.IsInf(f, 0) {
 			return appendJSONString(b, v)
 		}
-		if jsonNumberRE.MatchString(v) {
+		if jsonNumberRE().MatchString(v) {
 			return append(b, v...) // keep the user's digits
 		}
 		return strconv.AppendFloat(b, f, 'g', -1, 64)
@@ -398,7 +399,13 @@ func appendScalar(b []byte, n *yaml.Node) []byte {
 	return appendJSONString(b, v)
 }
 
-var jsonNumberRE = regexp.MustCompile(`^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?$`)
+var jsonNumberRE = lazyRegexp(`^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?$`)
+
+// lazyRegexp compiles expr on first use: package init runs in every wasmgen process,
+// whatever the command, so it must stay cheap (imageRef alone compiles to 170 kB).
+func lazyRegexp(expr string) func() *regexp.Regexp {
+	return sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(expr) })
+}
 
 // appendJSONString quotes s as JSON using only ASCII, so byte offsets equal the rune
 // columns protojson reports.
@@ -444,13 +451,13 @@ func (t *jsonText) pathAt(off int) string {
 	return t.path(t.toks[i-1].seg)
 }
 
-var protoErrRE = regexp.MustCompile(`\(line (\d+):(\d+)\): (.*)$`)
+var protoErrRE = lazyRegexp(`\(line (\d+):(\d+)\): (.*)$`)
 
 // locate maps a protojson error ("proto: (line 1:57): unknown field ...") to the path
 // of the token it names, and the bare message.
 func (t *jsonText) locate(err error) (path, msg string) {
 	s := err.Error()
-	m := protoErrRE.FindStringSubmatch(s)
+	m := protoErrRE().FindStringSubmatch(s)
 	if m == nil {
 		return "", strings.TrimPrefix(s, "proto: ")
 	}

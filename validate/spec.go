@@ -34,11 +34,11 @@ const (
 )
 
 var (
-	dns1123Label = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)
-	sha256Hex    = regexp.MustCompile(`^[a-f0-9]{64}$`)
+	dns1123Label = lazyRegexp(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)
+	sha256Hex    = lazyRegexp(`^[a-f0-9]{64}$`)
 	// An OCI reference: [registry/]repository[:tag][@sha256:digest], lowercase repository.
-	imageRef = regexp.MustCompile(`^([a-zA-Z0-9.-]+(:[0-9]+)?/)?[a-z0-9]+([._-][a-z0-9]+)*(/[a-z0-9]+([._-][a-z0-9]+)*)*(:[\w][\w.-]{0,127})?(@sha256:[a-f0-9]{64})?$`)
-	envName  = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+	imageRef = lazyRegexp(`^([a-zA-Z0-9.-]+(:[0-9]+)?/)?[a-z0-9]+([._-][a-z0-9]+)*(/[a-z0-9]+([._-][a-z0-9]+)*)*(:[\w][\w.-]{0,127})?(@sha256:[a-f0-9]{64})?$`)
+	envName  = lazyRegexp(`^[A-Za-z_][A-Za-z0-9_]*$`)
 )
 
 // Spec checks one decoded filter. It reports every problem; it does no I/O (file
@@ -121,7 +121,7 @@ func (c *checker) name(path, v string, required bool) {
 		}
 		return
 	}
-	if len(v) > 63 || !dns1123Label.MatchString(v) {
+	if len(v) > 63 || !dns1123Label().MatchString(v) {
 		hint := ""
 		if fixed := toLabel(v); fixed != "" && fixed != v {
 			hint = fmt.Sprintf("try %q", fixed)
@@ -168,9 +168,9 @@ func (c *checker) module(m *schema.Module) {
 		c.add("spec.module."+set[1], CodeModuleSource, diag.Error, "keep one and delete the others",
 			"conflicting module sources %s; expected exactly one of image, url or path", strings.Join(set, " and "))
 	}
-	if m.SHA256 != "" && !sha256Hex.MatchString(m.SHA256) {
+	if m.SHA256 != "" && !sha256Hex().MatchString(m.SHA256) {
 		hint := ""
-		if sha256Hex.MatchString(strings.ToLower(m.SHA256)) {
+		if sha256Hex().MatchString(strings.ToLower(m.SHA256)) {
 			hint = "write it in lowercase"
 		} else if strings.HasPrefix(m.SHA256, "sha256:") {
 			hint = "drop the \"sha256:\" prefix"
@@ -213,7 +213,7 @@ func (c *checker) moduleURL(m *schema.Module) {
 
 func (c *checker) image(ref string) {
 	r := strings.TrimPrefix(ref, "oci://")
-	if !imageRef.MatchString(r) {
+	if !imageRef().MatchString(r) {
 		c.errorf("spec.module.image", CodeImage, "%q is not an OCI image reference; expected [registry/]repository[:tag][@sha256:digest]", ref)
 		return
 	}
@@ -279,7 +279,7 @@ func (c *checker) env(env []schema.EnvVar) {
 		switch {
 		case e.Name == "":
 			c.errorf(path+".name", CodeRequired, "missing name; expected an environment variable name")
-		case !envName.MatchString(e.Name):
+		case !envName().MatchString(e.Name):
 			c.errorf(path+".name", CodeEnv, "%q is not a valid environment variable name; expected letters, digits and '_', not starting with a digit", e.Name)
 		case seen[e.Name]:
 			c.errorf(path+".name", CodeEnv, "duplicate environment variable %q", e.Name)

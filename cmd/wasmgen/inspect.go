@@ -31,10 +31,11 @@ func runInspect(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	path := flags.Arg(0)
 	rep, err := inspectPath(path)
 	if err != nil {
+		// A file that cannot be read is bad input (exit 1), as in render and validate.
 		var pe *fs.PathError
 		if errors.As(err, &pe) {
-			fmt.Fprintf(stderr, "wasmgen inspect: %v\n", err)
-			return exitUsage
+			fmt.Fprintf(stderr, "wasmgen inspect: %s: %v\n", path, unwrapPathErr(pe))
+			return exitInvalid
 		}
 		fmt.Fprintf(stderr, "wasmgen inspect: %s: %v\n", path, err)
 		return exitInvalid
@@ -128,4 +129,11 @@ func inspectPath(path string) (*module.Report, error) {
 func isFile(fsys fs.FS, name string) bool {
 	st, err := fs.Stat(fsys, name)
 	return err == nil && !st.IsDir()
+}
+
+func unwrapPathErr(pe *fs.PathError) error {
+	if errors.Is(pe.Err, fs.ErrNotExist) {
+		return errors.New("no such file or directory")
+	}
+	return pe.Err
 }

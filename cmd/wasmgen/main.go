@@ -34,11 +34,14 @@ type command struct {
 // commands is filled in init-free style: a function, so no work runs at start-up.
 func commands() map[string]command {
 	return map[string]command{
-		"render":   {runRender, "compile WasmFilter specs into EnvoyFilters, a WasmPlugin or an Envoy bootstrap"},
-		"validate": {runValidate, "check specs, EnvoyFilters, WasmPlugins and Envoy bootstraps"},
-		"schema":   {runSchema, "print the JSON Schema of the WasmFilter spec or of a config message"},
-		"inspect":  {runInspect, "report what a .wasm module or image holds"},
-		"version":  {runVersion, "print the version"},
+		"render":      {runRender, "compile WasmFilter specs into EnvoyFilters, a WasmPlugin or an Envoy bootstrap"},
+		"validate":    {runValidate, "check specs, EnvoyFilters, WasmPlugins and Envoy bootstraps"},
+		"schema":      {runSchema, "print the JSON Schema of the WasmFilter spec or of a config message"},
+		"fn":          {runFn, "run as a KRM function (ResourceList on stdin and stdout)"},
+		"post-render": {runPostRender, "run as a Helm post-renderer: patch a manifest stream"},
+		"init":        {runInit, "scaffold a WasmFilter spec, its filter.proto and a README section"},
+		"inspect":     {runInspect, "report what a .wasm module or image holds"},
+		"version":     {runVersion, "print the version"},
 	}
 }
 

@@ -25,6 +25,7 @@ func runRender(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	format := fs.String("format", "yaml", "stdout format: yaml or json")
 	resolve := fs.Bool("resolve", false, "resolve image tags to digests (the only mode that uses the network)")
 	force := fs.Bool("force", false, "let -o overwrite files that wasmgen did not write")
+	strict := fs.Bool("strict", false, "treat warnings as errors (nothing is written)")
 	lim := limitFlags(fs)
 	importDepth := fs.Int("max-import-depth", 32, "deepest proto import chain accepted")
 	if code, done := parseFlags(fs, args, stdout, stderr); done {
@@ -67,7 +68,7 @@ func runRender(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		opts.Resolve = func(ref string) (string, error) { return module.Resolve(context.Background(), ref) }
 	}
 	res, l := render.Compile(srcs, r, opts)
-	code := printFindings(stderr, l, false)
+	code := printFindings(stderr, l, *strict)
 	if code != exitOK {
 		fmt.Fprintf(stderr, "%s; nothing was written\n", summary(l))
 		return code

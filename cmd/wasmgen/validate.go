@@ -69,7 +69,11 @@ func checkDocuments(srcs []load.Source, files render.Files, minor int, lim schem
 	for _, s := range srcs {
 		dirs[s.Name] = s.Dir
 	}
-	opts := render.Options{Generate: generate.Options{Target: generate.TargetAll, IstioMinor: minor}, Limits: lim}
+	// Specs are checked as `render` checks them for its default target (istio):
+	// findings that only concern the WasmPlugin or bootstrap targets (an Istio too
+	// old for WasmPlugin, an image a standalone Envoy cannot pull) come from
+	// rendering those targets.
+	opts := render.Options{Generate: generate.Options{Target: generate.TargetIstio, IstioMinor: minor}, Limits: lim}
 	checker := validate.NewChecker(validate.Options{IstioMinor: minor})
 	var inputs []generate.Input
 	var filterDocs []*schema.Document

@@ -39,12 +39,13 @@ type Options struct {
 
 // Codes of the pipeline's own findings.
 const (
-	CodeFile      = "WG1501" // a referenced file cannot be read
-	CodeNotWasm   = "WG1502" // module.path is not WebAssembly
-	CodeABI       = "WG4001" // the module's ABI does not match --istio-version
-	CodeNoFilters = "WG1503"
-	CodeConfig    = "WG1504" // spec.config cannot be encoded
-	CodeResolve   = "WG4002" // --resolve failed
+	CodeFile         = "WG1501" // a referenced file cannot be read
+	CodeNotWasm      = "WG1502" // module.path is not WebAssembly
+	CodeABI          = "WG4001" // the module's ABI does not match --istio-version
+	CodeNoFilters    = "WG1503"
+	CodeConfig       = "WG1504" // spec.config cannot be encoded
+	CodeResolve      = "WG4002" // --resolve failed
+	CodeNotProxyWasm = "WG4003" // module.path is WebAssembly but not proxy-wasm
 )
 
 // Doc is one parsed input document.
@@ -132,6 +133,7 @@ func Filter(d Doc, dir string, files Files, opts Options) (*generate.Input, *sch
 		ref, err := opts.Resolve(s.Module.Image)
 		if err != nil {
 			l.Errorf(doc.Pos("spec.module.image"), "spec.module.image", CodeResolve, "cannot resolve %s to a digest: %v", s.Module.Image, err)
+			doc.MarkFailed("spec.module.image") // no "not pinned" warning on top
 		} else {
 			s.Module.Image = ref
 		}
@@ -170,6 +172,13 @@ func readModule(in *generate.Input, dir string, files Files, opts Options) diag.
 	if err != nil {
 		l.Add(diag.Finding{Pos: doc.Pos(path), Path: path, Severity: diag.Error, Code: CodeNotWasm,
 			Msg: fmt.Sprintf("%s is not a WebAssembly module: %v", m.Path, err)})
+		return l
+	}
+	// Envoy refuses a module that is not proxy-wasm (no ABI marker, no callbacks).
+	if err := info.CheckProxyWasm(); err != nil {
+		l.Add(diag.Finding{Pos: doc.Pos(path), Path: path, Severity: diag.Error, Code: CodeNotProxyWasm,
+			Msg: fmt.Sprintf("%s is not a proxy-wasm module: %v", m.Path, err),
+		})
 		return l
 	}
 	if ok, msg := module.CheckABI(info, opts.Generate.IstioMinor); !ok {
