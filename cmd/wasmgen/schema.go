@@ -49,6 +49,9 @@ func runSchema(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 			return b, err
 		}
 		md, l := protoconfig.Compile(loader, *proto, *importPaths, *message)
+		for i := range l {
+			l[i].Path = "" // no spec here: the flags named the proto and message
+		}
 		if code := printFindings(stderr, l, false); code != exitOK || md == nil {
 			return exitInvalid
 		}

@@ -52,6 +52,7 @@ func TestScripts(t *testing.T) {
 				return err
 			}
 			e.Setenv("TESTDATA", testdata)
+			e.Setenv("SCHEMA", filepath.Join(testdata, "..", "schema", "wasmfilter.schema.json"))
 			for _, k := range []string{"WASMGEN_KUSTOMIZE", "WASMGEN_HELM", "WASMGEN_BIN", "HOME", "GOPATH", "GOCACHE", "GOMODCACHE", "GOFLAGS", "GOPROXY", "PATH"} {
 				if v := os.Getenv(k); v != "" {
 					e.Setenv(k, v)
