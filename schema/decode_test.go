@@ -237,3 +237,17 @@ func FuzzDecode(f *testing.F) {
 		}
 	})
 }
+
+func TestParseJSONStream(t *testing.T) {
+	src := "{\"apiVersion\": \"v1\", \"kind\": \"List\"}\n  {\n  \"kind\": \"X\",\n  \"a\": [1, 2]\n}\n"
+	docs, l := ParseDocuments("s.json", []byte(src), DefaultLimits)
+	if len(l) != 0 || len(docs) != 2 {
+		t.Fatalf("want 2 documents, got %d: %v", len(docs), l)
+	}
+	if k := Field(docs[1], "kind"); k == nil || k.Line != 3 || k.Column != 11 {
+		t.Fatalf("position of the second value's kind: %+v", k)
+	}
+	if _, l := ParseDocuments("s.json", []byte("{\"a\": 1} {\"b\": "), DefaultLimits); len(l) != 1 || !strings.Contains(l[0].String(), "invalid JSON") {
+		t.Fatalf("truncated JSON: %v", l)
+	}
+}

@@ -2,6 +2,7 @@ package schema
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -57,6 +58,9 @@ func ParseDocuments(file string, data []byte, lim Limits) ([]*yaml.Node, diag.Li
 		line, col = lineCol(data, i)
 		l.Errorf(diag.Pos{File: file, Line: line, Col: col}, "", CodeEncoding, "input is not UTF-8 text (binary data at byte offset %d); expected YAML or JSON", i)
 		return nil, l
+	}
+	if isJSONStream(data) {
+		return parseJSONStream(file, data, lim)
 	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var docs []*yaml.Node
@@ -262,4 +266,77 @@ func clip(s string) string {
 		return s[:37] + "..."
 	}
 	return strings.ReplaceAll(s, "\n", `\n`)
+}
+
+// isJSONStream reports whether data is JSON (it starts with '{' or '['): a stream of
+// several JSON values is valid JSON-lines input for kubectl and jq, but not YAML.
+func isJSONStream(data []byte) bool {
+	t := bytes.TrimLeft(data, " \t\r\n")
+	return len(t) > 0 && (t[0] == '{' || t[0] == '[')
+}
+
+// parseJSONStream splits concatenated JSON values and parses each as YAML (JSON is
+// YAML), shifting positions so they point into the whole input.
+func parseJSONStream(file string, data []byte, lim Limits) ([]*yaml.Node, diag.List) {
+	var l diag.List
+	var docs []*yaml.Node
+	dec := json.NewDecoder(bytes.NewReader(data))
+	for {
+		var raw json.RawMessage
+		start := dec.InputOffset()
+		err := dec.Decode(&raw)
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			line, col := lineCol(data, int(dec.InputOffset()))
+			l.Errorf(diag.Pos{File: file, Line: line, Col: col}, "", CodeSyntax, "invalid JSON: %v", err)
+			return docs, l
+		}
+		// Skip the whitespace before the value so the shift lands on its first byte.
+		for start < int64(len(data)) && strings.IndexByte(" \t\r\n", data[start]) >= 0 {
+			start++
+		}
+		var n yaml.Node
+		if err := yaml.Unmarshal(raw, &n); err != nil {
+			f := syntaxFinding(file, err)
+			l.Add(f)
+			return docs, l
+		}
+		if len(n.Content) == 0 {
+			continue
+		}
+		line, col := lineCol(data, int(start))
+		shift(n.Content[0], line-1, col-1)
+		if lim.MaxDocuments > 0 && len(docs) >= lim.MaxDocuments {
+			l.Errorf(pos(file, n.Content[0]), "", CodeLimit, "more than %d documents in one input; raise the limit with --max-documents", lim.MaxDocuments)
+			return docs, l
+		}
+		if msg := checkShape(n.Content[0], lim); msg != "" {
+			l.Errorf(pos(file, n.Content[0]), "", CodeLimit, "%s", msg)
+			return docs, l
+		}
+		docs = append(docs, n.Content[0])
+	}
+	return docs, l
+}
+
+// shift moves node positions by whole lines, and by cols on the value's first line.
+func shift(n *yaml.Node, lines, cols int) {
+	seen := map[*yaml.Node]bool{}
+	var walk func(*yaml.Node)
+	walk = func(n *yaml.Node) {
+		if n == nil || seen[n] {
+			return
+		}
+		seen[n] = true
+		if n.Line == 1 {
+			n.Column += cols
+		}
+		n.Line += lines
+		for _, c := range n.Content {
+			walk(c)
+		}
+	}
+	walk(n)
 }

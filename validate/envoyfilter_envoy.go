@@ -469,6 +469,7 @@ func contains(l []string, s string) bool {
 // root_id with a different configuration: one VM's root context then serves both and
 // configurations bleed between them (envoy-wasm#415).
 func sharedVMs(uses []vmUse) diag.List {
+	// (sameProxy limits the comparison to filters that can meet in one Envoy.)
 	var l diag.List
 	first := map[string][]vmUse{}
 	var ids []string
@@ -482,7 +483,17 @@ func sharedVMs(uses []vmUse) diag.List {
 	for _, id := range ids {
 		us := first[id]
 		for i := 1; i < len(us); i++ {
-			a, b := us[0], us[i]
+			b := us[i]
+			j := 0
+			// The same EnvoyFilter twice (one object in two files) replaces itself:
+			// that is not two filters sharing a VM.
+			for j < i && (!sameProxy(us[j].owner, b.owner) || (us[j].owner == b.owner && us[j].ix != b.ix)) {
+				j++
+			}
+			if j == i {
+				continue // no earlier use can run in the same proxy
+			}
+			a := us[j]
 			var what string
 			switch {
 			case a.code != b.code:
@@ -499,4 +510,24 @@ func sharedVMs(uses []vmUse) diag.List {
 		}
 	}
 	return l
+}
+
+// sameProxy says whether two filters can be loaded by the same Envoy: EnvoyFilters
+// of one namespace (those of Istio's root namespace apply to every proxy), or
+// filters of one bootstrap. A bootstrap is its own Envoy, apart from the mesh.
+func sameProxy(a, b string) bool {
+	sa, everyA := vmScope(a)
+	sb, everyB := vmScope(b)
+	if strings.HasPrefix(sa, "ns/") && strings.HasPrefix(sb, "ns/") {
+		return sa == sb || everyA || everyB
+	}
+	return sa == sb
+}
+
+func vmScope(owner string) (scope string, everywhere bool) {
+	if rest, ok := strings.CutPrefix(owner, "EnvoyFilter "); ok {
+		ns, _, _ := strings.Cut(rest, "/")
+		return "ns/" + ns, ns == "istio-system"
+	}
+	return owner, false
 }

@@ -159,6 +159,23 @@ func TestSharedVM(t *testing.T) {
 	if l := EnvoyFilters([]Doc{{"a.yaml", parseDocs(t, []byte(a))[0]}, {"c.yaml", parseDocs(t, []byte(a))[0]}}, Options{}); strings.Contains(codes(l), CodeWasmSharedVM) {
 		t.Errorf("identical plugins: want no %s, got\n%s", CodeWasmSharedVM, fmtList(l))
 	}
+	// Filters that cannot meet in one proxy do not share a VM.
+	other := strings.Replace(b, "namespace: ns", "namespace: other", 1)
+	root := strings.Replace(b, "namespace: ns", "namespace: istio-system", 1)
+	sameObject := strings.Replace(a, "value: a}", "value: b}", 1) // EnvoyFilter ns/t again, edited
+	for _, tt := range []struct {
+		name, second string
+		want         bool
+	}{
+		{"other namespace", other, false},
+		{"root namespace applies everywhere", root, true},
+		{"the same object in two files", sameObject, false},
+	} {
+		l := EnvoyFilters([]Doc{{"a.yaml", parseDocs(t, []byte(a))[0]}, {"b.yaml", parseDocs(t, []byte(tt.second))[0]}}, Options{})
+		if got := strings.Contains(codes(l), CodeWasmSharedVM); got != tt.want {
+			t.Errorf("%s: shared-VM finding %v, want %v\n%s", tt.name, got, tt.want, fmtList(l))
+		}
+	}
 }
 
 func TestKind(t *testing.T) {

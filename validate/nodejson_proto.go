@@ -137,14 +137,15 @@ func isNull(n *yaml.Node) bool {
 
 func (w *protoWalker) unknownField(md protoreflect.MessageDescriptor, key, path string, inAny bool) {
 	if key == "config" && md.Fields().ByName("typed_config") != nil {
-		switch {
-		case w.legacyOK:
-		case w.newDialect():
-			w.errorf(path, CodeLegacyConfig, "use typed_config with an \"@type\" naming the v3 type (for Wasm: type.googleapis.com/envoy.extensions.filters.http.wasm.v3.Wasm)",
-				"the `config` field of %s was removed with Envoy's v2 API (Istio >= 1.9 ignores it: the filter gets no configuration)", md.Name())
-		default:
-			w.report(diag.Warning, path, CodeLegacyConfig, "use typed_config (Istio 1.7-1.8: a udpa.type.v1.TypedStruct)",
-				"the `config` field of %s is deprecated and is removed in Istio 1.9", md.Name())
+		// Istio 1.7's upgrade notes dropped the deprecated `config` form (EnvoyFilter
+		// syntax change, istio#19885); 1.9 removed the v2 API altogether.
+		if !w.legacyOK {
+			hint := "use typed_config with an \"@type\" naming the v3 type (for Wasm: type.googleapis.com/envoy.extensions.filters.http.wasm.v3.Wasm)"
+			if !w.newDialect() {
+				hint = "use typedConfig with a udpa.type.v1.TypedStruct (the Istio 1.7-1.8 form)"
+			}
+			w.errorf(path, CodeLegacyConfig, hint,
+				"the `config` field of %s is not read by Istio 1.7 and later: the filter gets no configuration", md.Name())
 		}
 		return
 	}

@@ -48,7 +48,7 @@ func TestGolden(t *testing.T) {
 			errText := fmt.Sprintf("exit %d\n%s", code, stderr)
 			compare(t, "out.golden", stdout)
 			compare(t, "err.golden", errText)
-			if code == exitOK && stdout != "" && !strings.Contains(strings.Join(args, " "), "--format json") {
+			if code == exitOK && stdout != "" {
 				checkOutput(t, stdout, istioMinorOf(args))
 			}
 		})

@@ -140,3 +140,11 @@ func hasCode(l diag.List, code string) bool {
 	}
 	return false
 }
+
+func TestParseExpandsLists(t *testing.T) {
+	src := "apiVersion: v1\nkind: List\nitems:\n- {apiVersion: v1, kind: Service, metadata: {name: a}}\n- {apiVersion: v1, kind: Service, metadata: {name: b}}\n"
+	docs, l := Parse([]load.Source{{Name: "l.yaml", Data: []byte(src)}}, schema.DefaultLimits)
+	if len(l) != 0 || len(docs) != 2 || schema.StringField(schema.Field(docs[1].Node, "metadata"), "name") != "b" {
+		t.Fatalf("want the two items, got %d docs %v", len(docs), l)
+	}
+}
