@@ -153,13 +153,18 @@ func Objects(in []Input, opts Options) ([]Object, diag.List) {
 	var mounts []filterMounts
 	for _, x := range sorted {
 		b := &build{in: x, opts: opts, f: &x.Doc.Filter, diags: &l}
-		b.d = resolveDelivery(b)
+		mesh := targets(TargetIstio, TargetWasmPlugin)(opts.Target)
+		// How the module reaches a sidecar matters only for mesh targets; a
+		// standalone bootstrap reads the module itself (bootstrapStep).
+		if mesh {
+			b.d = resolveDelivery(b)
+		}
 		for _, s := range steps {
 			if s.on(opts.Target) {
 				out = append(out, s.run(b)...)
 			}
 		}
-		if targets(TargetIstio, TargetWasmPlugin)(opts.Target) && b.d.volume != nil {
+		if mesh && b.d.volume != nil {
 			mounts = append(mounts, filterMounts{b: b, volume: *b.d.volume, mount: *b.d.mount})
 		}
 	}

@@ -114,7 +114,13 @@ func YAML(objs []generate.Object) ([]byte, error) {
 			// pipes it to kubectl apply.
 			buf.WriteString(patchComment(o))
 		}
-		if err := writeYAML(&buf, t); err != nil {
+		// A bootstrap is written as JSON (JSON is YAML): alone — --target envoy —
+		// the output is exactly the file Envoy reads.
+		write := writeYAML
+		if !IsKubernetes(o) {
+			write = writeJSON
+		}
+		if err := write(&buf, t); err != nil {
 			return nil, err
 		}
 	}

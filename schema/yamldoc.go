@@ -59,9 +59,6 @@ func ParseDocuments(file string, data []byte, lim Limits) ([]*yaml.Node, diag.Li
 		l.Errorf(diag.Pos{File: file, Line: line, Col: col}, "", CodeEncoding, "input is not UTF-8 text (binary data at byte offset %d); expected YAML or JSON", i)
 		return nil, l
 	}
-	if isJSONStream(data) {
-		return parseJSONStream(file, data, lim)
-	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var docs []*yaml.Node
 	for {
@@ -71,6 +68,17 @@ func ParseDocuments(file string, data []byte, lim Limits) ([]*yaml.Node, diag.Li
 			break
 		}
 		if err != nil {
+			// Several JSON values one after another (kubectl's and jq's JSON streams)
+			// are not a YAML stream; read them as JSON when they are one.
+			if isJSONStream(data) {
+				jdocs, jl := parseJSONStream(file, data, lim)
+				if len(jl) == 0 {
+					return jdocs, nil
+				}
+				if strings.HasSuffix(strings.ToLower(file), ".json") {
+					return jdocs, jl // a JSON file: the JSON error says more
+				}
+			}
 			// yaml.v3 reports a tab in indentation vaguely ("found character that cannot
 			// start any token"); name it when that is the likely cause.
 			if tl, tc, ok := leadingTab(data); ok {

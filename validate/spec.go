@@ -41,10 +41,15 @@ var (
 	envName  = lazyRegexp(`^[A-Za-z_][A-Za-z0-9_]*$`)
 )
 
-// Spec checks one decoded filter. It reports every problem; it does no I/O (file
-// references are checked by the loader, which can see the file system).
-func Spec(d *schema.Document) diag.List {
-	c := checker{d: d}
+// Spec checks one decoded filter for the mesh targets (EnvoyFilter, WasmPlugin).
+// It reports every problem; it does no I/O (file references are checked by the
+// loader, which can see the file system).
+func Spec(d *schema.Document) diag.List { return SpecFor(d, true) }
+
+// SpecFor checks one filter; mesh is false when only a standalone Envoy bootstrap
+// is wanted, which has no workloads to select.
+func SpecFor(d *schema.Document, mesh bool) diag.List {
+	c := checker{d: d, mesh: mesh}
 	f := &d.Filter
 	c.name("metadata.name", f.Metadata.Name, true)
 	c.name("metadata.namespace", f.Metadata.Namespace, false)
@@ -99,8 +104,9 @@ func Duplicates(docs []*schema.Document) diag.List {
 }
 
 type checker struct {
-	d *schema.Document
-	l diag.List
+	d    *schema.Document
+	mesh bool
+	l    diag.List
 }
 
 func (c *checker) add(path, code string, sev diag.Severity, hint, format string, args ...any) {
@@ -297,7 +303,7 @@ func (c *checker) selector(s *schema.Spec) {
 			c.errorf("spec.selector.matchLabels", CodeSelector, "empty key is not supported in selector")
 		}
 	}
-	if len(s.Selector.MatchLabels) == 0 && schema.NormalizeContext(s.Context) != "gateway" {
+	if c.mesh && len(s.Selector.MatchLabels) == 0 && schema.NormalizeContext(s.Context) != "gateway" {
 		path := "spec.selector"
 		if !c.d.Has(path) {
 			path = "metadata.name"

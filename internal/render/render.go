@@ -153,7 +153,7 @@ func Filter(d Doc, dir string, files Files, opts Options) (*generate.Input, *sch
 			s.Module.Image = ref
 		}
 	}
-	l.Append(validate.Spec(doc))
+	l.Append(validate.SpecFor(doc, opts.Generate.Target != generate.TargetEnvoy))
 	in := &generate.Input{Doc: doc}
 	if s.Module.Path != "" {
 		l.Append(readModule(in, dir, files, opts))
