@@ -7,6 +7,8 @@ cd "$(dirname "$0")/.."
 eval "$(scripts/tools.sh)"
 
 go test ./...
+# The standalone-Envoy example is its own module (it needs a Wasm runtime to test).
+(cd examples/envoy && go test ./...)
 
 scripts/conformance.sh
 
