@@ -5,6 +5,8 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	bootstrapv3 "github.com/envoyproxy/go-control-plane/envoy/config/bootstrap/v3"
 	clusterv3 "github.com/envoyproxy/go-control-plane/envoy/config/cluster/v3"
@@ -54,6 +56,19 @@ type Checker struct {
 	l            diag.List
 	vms          []vmUse
 	versionNames []string // patch value names of patches that match a proxyVersion, in order
+	// deferred makes analyze record what depends on earlier documents (IST0151 vs
+	// IST0155) in events instead of deciding it: a worker of AddAll sees one document.
+	deferred bool
+	events   []versionEvent
+}
+
+// versionEvent is one step of IST0155's ordered comparison: a patch that matches a
+// proxyVersion (add), or a relative patch without priority to warn about.
+type versionEvent struct {
+	add  bool
+	name string
+	ix   *posIndex
+	vp   string
 }
 
 // NewChecker returns a Checker for the given dialect.
@@ -104,6 +119,60 @@ func Object(file string, doc *yaml.Node, opts Options) diag.List {
 	c := NewChecker(opts)
 	c.Add(file, doc)
 	return c.Finish()
+}
+
+// AddAll checks docs as Add does, one after the other, and reports for each whether
+// its kind was known. The documents are checked on up to workers goroutines (each
+// alone; what crosses them is merged afterwards in order), so the findings are
+// those of calling Add on each in turn.
+func (c *Checker) AddAll(docs []Doc, workers int) []bool {
+	known := make([]bool, len(docs))
+	subs := make([]*Checker, len(docs))
+	workers = max(1, min(workers, len(docs)))
+	var (
+		next  atomic.Int64
+		wg    sync.WaitGroup
+		mu    sync.Mutex
+		fault any
+	)
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() {
+				// A bug panics in the caller's goroutine, where the CLI recovers it.
+				if r := recover(); r != nil {
+					mu.Lock()
+					fault = r
+					mu.Unlock()
+				}
+			}()
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= len(docs) {
+					return
+				}
+				subs[i] = &Checker{opts: c.opts, deferred: true}
+				known[i] = subs[i].Add(docs[i].File, docs[i].Node)
+			}
+		}()
+	}
+	wg.Wait()
+	if fault != nil {
+		panic(fault)
+	}
+	for _, s := range subs {
+		c.l.Append(s.l)
+		c.vms = append(c.vms, s.vms...)
+		for _, e := range s.events {
+			if e.add {
+				c.versionName(e.name)
+			} else {
+				c.relativeNoPriority(e.ix, e.vp, e.name)
+			}
+		}
+	}
+	return known
 }
 
 // Add checks one document of any kind Object knows, and reports whether it knew it.
@@ -379,15 +448,33 @@ func (c *Checker) analyze(ix *posIndex, ef *networking.EnvoyFilter, cp *networki
 		relative = true
 	}
 	if relative && ef.GetPriority() == 0 {
-		if contains(c.versionNames, name) {
-			c.warnf(ix, vp, CodeRelativeVersion, "", "This EnvoyFilter does not have a priority and has a relative patch operation (NSTERT_BEFORE/AFTER, REPLACE, MERGE, DELETE) and proxyVersion set which can cause the EnvoyFilter not to be applied during an upgrade. Using the INSERT_FIRST or ADD option or setting the priority may help in ensuring the EnvoyFilter is applied correctly.")
-		} else {
-			c.warnf(ix, vp, CodeRelativeOp, "", "This EnvoyFilter does not have a priority and has a relative patch operation set which can cause the EnvoyFilter not to be applied. Using the INSERT_FIRST of ADD option or setting the priority may help in ensuring the EnvoyFilter is applied correctly.")
-		}
+		c.relativeNoPriority(ix, vp, name)
 	}
 	if cp.GetMatch().GetProxy().GetProxyVersion() != "" {
-		c.versionNames = append(c.versionNames, name)
+		c.versionName(name)
 	}
+}
+
+// relativeNoPriority warns about a relative patch without priority: IST0155 if an
+// earlier patch of that name matches a proxyVersion, else IST0151.
+func (c *Checker) relativeNoPriority(ix *posIndex, vp, name string) {
+	if c.deferred {
+		c.events = append(c.events, versionEvent{name: name, ix: ix, vp: vp})
+		return
+	}
+	if contains(c.versionNames, name) {
+		c.warnf(ix, vp, CodeRelativeVersion, "", "This EnvoyFilter does not have a priority and has a relative patch operation (NSTERT_BEFORE/AFTER, REPLACE, MERGE, DELETE) and proxyVersion set which can cause the EnvoyFilter not to be applied during an upgrade. Using the INSERT_FIRST or ADD option or setting the priority may help in ensuring the EnvoyFilter is applied correctly.")
+	} else {
+		c.warnf(ix, vp, CodeRelativeOp, "", "This EnvoyFilter does not have a priority and has a relative patch operation set which can cause the EnvoyFilter not to be applied. Using the INSERT_FIRST of ADD option or setting the priority may help in ensuring the EnvoyFilter is applied correctly.")
+	}
+}
+
+func (c *Checker) versionName(name string) {
+	if c.deferred {
+		c.events = append(c.events, versionEvent{add: true, name: name})
+		return
+	}
+	c.versionNames = append(c.versionNames, name)
 }
 
 // valueType is the Envoy message a patch value of applyTo must parse as.

@@ -242,6 +242,46 @@ func (t *jsonText) path(i int32) string {
 	return pathKey(t.path(s.parent), s.key)
 }
 
+// pathIs reports whether pathKey(t.path(seg), key) == want, without building it.
+func (t *jsonText) pathIs(seg int32, key, want string) bool {
+	for {
+		if seg < 0 && t.base == "" {
+			return want == key
+		}
+		rest, ok := strings.CutSuffix(want, key)
+		if !ok || !strings.HasSuffix(rest, ".") {
+			return false
+		}
+		want = rest[:len(rest)-1]
+		if seg < 0 {
+			return want == t.base
+		}
+		s := t.segs[seg]
+		for s.idx >= 0 {
+			rest, ok := strings.CutSuffix(want, "["+strconv.Itoa(int(s.idx))+"]")
+			if !ok {
+				return false
+			}
+			want, seg = rest, s.parent
+			if seg < 0 {
+				return want == t.base
+			}
+			s = t.segs[seg]
+		}
+		key, seg = s.key, s.parent
+	}
+}
+
+// reset empties t for reuse, keeping its buffers.
+func (t *jsonText) reset() {
+	clear(t.segs)
+	*t = jsonText{buf: t.buf[:0], segs: t.segs[:0], toks: t.toks[:0]}
+}
+
+// jsonTexts recycles the buffers of decodeInto: a file of many EnvoyFilters
+// otherwise allocates them anew for every patch.
+var jsonTexts = sync.Pool{New: func() any { return new(jsonText) }}
+
 func (t *jsonText) seg(parent int32, idx int, key string) int32 {
 	t.segs = append(t.segs, jsonSeg{parent: parent, idx: int32(idx), key: key})
 	return int32(len(t.segs) - 1)
@@ -284,8 +324,7 @@ func (t *jsonText) value(ix *posIndex, n *yaml.Node, seg int32, depth int, skip 
 				continue
 			}
 			for _, s := range skip {
-				// Spell the path out only when the key could end a skipped path.
-				if strings.HasSuffix(s, k.Value) && pathKey(t.path(seg), k.Value) == s {
+				if t.pathIs(seg, k.Value, s) {
 					continue pairs
 				}
 			}

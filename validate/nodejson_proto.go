@@ -321,7 +321,13 @@ func typeHint(url string) string {
 // walker, so they are discarded here; a failure is reported unless the walker already
 // reported a problem at that spot. It returns whether m holds the value.
 func decodeInto(ix *posIndex, l *diag.List, bad map[string]bool, n *yaml.Node, path string, m proto.Message, code string, skip ...string) bool {
-	t := toJSON(ix, n, path, skip...)
+	t := jsonTexts.Get().(*jsonText)
+	defer func() {
+		t.reset()
+		jsonTexts.Put(t)
+	}()
+	t.base = path
+	t.value(ix, n, -1, 0, skip)
 	l.Append(t.errs)
 	err := protojson.UnmarshalOptions{DiscardUnknown: true}.Unmarshal(t.buf, m)
 	if err == nil {

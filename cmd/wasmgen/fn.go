@@ -13,8 +13,6 @@ import (
 	"github.com/wasmgen/wasmgen/internal/render"
 	"github.com/wasmgen/wasmgen/plugins/krm"
 	"github.com/wasmgen/wasmgen/schema"
-	"sigs.k8s.io/kustomize/kyaml/fn/framework"
-	"sigs.k8s.io/kustomize/kyaml/kio"
 )
 
 // runFn is `wasmgen fn`: a KRM function reading a ResourceList on stdin and writing
@@ -34,11 +32,16 @@ func runFn(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if !ok {
 		return code
 	}
+	in, err := io.ReadAll(stdin)
+	if err != nil {
+		fmt.Fprintf(stderr, "wasmgen fn: reading stdin: %v\n", err)
+		return exitInvalid
+	}
+	// Execute is kyaml's framework.Execute with the reader annotations kept (they
+	// belong to the caller: kpt writes the items back to those files), writing
+	// the items it does not edit as their input bytes.
 	p := &krm.Processor{Options: opts}
-	// KeepReaderAnnotations: the path and index annotations belong to the caller
-	// (kpt writes the items back to those files).
-	rw := &kio.ByteReadWriter{Reader: stdin, Writer: stdout, KeepReaderAnnotations: true}
-	err := framework.Execute(p, rw)
+	err = p.Execute(in, stdout)
 	return reportKRM(stderr, "fn", p.Findings, err)
 }
 

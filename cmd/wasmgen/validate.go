@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"runtime"
 
 	"github.com/wasmgen/wasmgen/diag"
 	"github.com/wasmgen/wasmgen/generate"
@@ -77,21 +78,28 @@ func checkDocuments(srcs []load.Source, files render.Files, minor int, lim schem
 	checker := validate.NewChecker(validate.Options{IstioMinor: minor})
 	var inputs []generate.Input
 	var filterDocs []*schema.Document
+	var others []validate.Doc
 	for _, d := range docs {
-		switch {
-		case schema.IsFilter(d.Node):
+		if !schema.IsFilter(d.Node) {
+			others = append(others, validate.Doc{File: d.File, Node: d.Node})
+			continue
+		}
+		checked++
+		in, doc, errs := render.Filter(d, dirs[d.File], files, opts)
+		l.Append(errs)
+		if doc != nil {
+			filterDocs = append(filterDocs, doc)
+		}
+		if in != nil {
+			inputs = append(inputs, *in)
+		}
+	}
+	// EnvoyFilters, WasmPlugins and bootstraps are checked on every core: a file of
+	// a thousand EnvoyFilters is otherwise one core's work.
+	for _, known := range checker.AddAll(others, runtime.GOMAXPROCS(0)) {
+		if known {
 			checked++
-			in, doc, errs := render.Filter(d, dirs[d.File], files, opts)
-			l.Append(errs)
-			if doc != nil {
-				filterDocs = append(filterDocs, doc)
-			}
-			if in != nil {
-				inputs = append(inputs, *in)
-			}
-		case checker.Add(d.File, d.Node):
-			checked++
-		default:
+		} else {
 			skipped++
 		}
 	}

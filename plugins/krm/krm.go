@@ -81,6 +81,9 @@ type Processor struct {
 	// Findings holds the findings of the last Process, for the command's stderr
 	// summary (kustomize build never shows results).
 	Findings []Finding
+	// touched is the last Process's Output.Touched: the items Execute must encode
+	// rather than copy.
+	touched map[*yaml.RNode]bool
 }
 
 // Process runs the function over a ResourceList. Findings become rl.Results; when
@@ -89,6 +92,7 @@ type Processor struct {
 func (p *Processor) Process(rl *framework.ResourceList) error {
 	out := Run(rl.Items, rl.FunctionConfig, nil, p.Options)
 	p.Findings = out.Findings
+	p.touched = out.Touched
 	rl.Results = append(rl.Results, Results(out.Findings)...)
 	if out.HasErrors() {
 		return &Error{Findings: out.Findings}

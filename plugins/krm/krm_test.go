@@ -13,7 +13,6 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/fn/framework/command"
 	"sigs.k8s.io/kustomize/kyaml/fn/framework/frameworktestutil"
-	"sigs.k8s.io/kustomize/kyaml/kio"
 )
 
 // update follows the project's golden switch (a function, so the test cache sees
@@ -62,7 +61,8 @@ func TestCommand(t *testing.T) {
 }
 
 // execute runs the function over a ResourceList the way `wasmgen fn` does
-// (reader annotations kept), returning the output list.
+// (Processor.Execute: kyaml's protocol, untouched items copied as read),
+// returning the output list.
 func execute(t *testing.T, dir string, in []byte) (string, error) {
 	t.Helper()
 	wd, _ := os.Getwd()
@@ -71,7 +71,7 @@ func execute(t *testing.T, dir string, in []byte) (string, error) {
 	}
 	defer os.Chdir(wd)
 	var out bytes.Buffer
-	err := framework.Execute(processor(t), &kio.ByteReadWriter{Reader: bytes.NewReader(in), Writer: &out, KeepReaderAnnotations: true})
+	err := processor(t).Execute(in, &out)
 	return out.String(), err
 }
 

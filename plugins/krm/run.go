@@ -94,6 +94,8 @@ func Run(items []*yaml.RNode, functionConfig *yaml.RNode, specs []Spec, opts Opt
 		r.add(diag.Finding{Severity: diag.Error, Code: generate.CodeInternal, Msg: err.Error()}, nil)
 	}
 	if r.hasErrors() {
+		// Patches applied before the error stay in their nodes: say so.
+		unchanged.Touched = r.touched
 		unchanged.Findings = r.sorted()
 		return unchanged
 	}
