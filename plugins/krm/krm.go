@@ -23,7 +23,8 @@
 //     items that carry a config.kubernetes.io/path annotation: in kpt and `kustomize
 //     fn run` the output is written back to the package, and dropping the item would
 //     delete the user's spec file.
-//   - Every other item is passed through untouched, annotations included; a patched
+//   - Every other item is passed through untouched, annotations included (under
+//     Processor.Execute, as its input bytes); a patched
 //     workload is edited node by node, so its comments and field order stay. Running
 //     the function on its own output changes nothing: generated objects replace items
 //     of the same identity, and a patch that is already applied edits nothing.
