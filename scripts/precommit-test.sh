@@ -65,6 +65,9 @@ echo "pre-commit run --files mesh/bad.yaml (builds the hook once)"
 if pre-commit run --files mesh/bad.yaml >"$tmp/bad.out" 2>&1; then
 	cat "$tmp/bad.out"; fail "the hook passed a faulty manifest"
 fi
+if grep -q 'An unexpected error has occurred' "$tmp/bad.out"; then
+	cat "$tmp/bad.out"; fail "pre-commit could not install the hook from $rev (does that commit build?)"
+fi
 grep -qF "$want" "$tmp/bad.out" || { cat "$tmp/bad.out"; fail "hook output lacks \"$want\""; }
 grep -q 'Failed' "$tmp/bad.out" || { cat "$tmp/bad.out"; fail "pre-commit did not report the hook as failed"; }
 echo "  failed as expected: $(grep -F "$want" "$tmp/bad.out" | cut -c1-100)…"

@@ -49,8 +49,9 @@ type Doc struct {
 	Node *yaml.Node
 }
 
-// Checker validates documents one at a time and keeps what must be checked across
-// them (vm_ids shared between EnvoyFilters, the names IST0155 compares).
+// Checker validates documents (one at a time with Add, on several cores with AddAll)
+// and keeps what must be checked across them (vm_ids shared between EnvoyFilters,
+// the names IST0155 compares).
 type Checker struct {
 	opts         Options
 	l            diag.List

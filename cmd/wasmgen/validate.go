@@ -1,9 +1,11 @@
 package main
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"runtime"
+	"sync"
 
 	"github.com/wasmgen/wasmgen/diag"
 	"github.com/wasmgen/wasmgen/generate"
@@ -11,6 +13,7 @@ import (
 	"github.com/wasmgen/wasmgen/internal/render"
 	"github.com/wasmgen/wasmgen/schema"
 	"github.com/wasmgen/wasmgen/validate"
+	yaml "go.yaml.in/yaml/v3"
 )
 
 func runValidate(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
@@ -64,7 +67,7 @@ func runValidate(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 // checkDocuments classifies every document by kind and runs its checks; it returns
 // how many were checked and how many were of other kinds.
 func checkDocuments(srcs []load.Source, files render.Files, minor int, lim schema.Limits, l *diag.List) (checked, skipped int) {
-	docs, errs := render.Parse(srcs, lim)
+	docs, errs := parseSources(srcs, lim)
 	l.Append(errs)
 	dirs := map[string]string{}
 	for _, s := range srcs {
@@ -110,4 +113,120 @@ func checkDocuments(srcs []load.Source, files render.Files, minor int, lim schem
 	}
 	l.Append(checker.Finish())
 	return checked, skipped
+}
+
+// parallelParseBytes is the input size from which parseSources splits a file: below
+// it, starting goroutines costs more than it saves.
+const parallelParseBytes = 64 << 10
+
+// parseSources parses the sources as render.Parse does. A large file of many
+// documents is split at its "---" lines and the parts parsed on every core: YAML
+// parsing is the largest cost of checking a thousand EnvoyFilters. Anything the split
+// could change (a directive, a syntax or encoding error, a limit reached) is parsed
+// whole instead, so documents and findings are the same either way.
+func parseSources(srcs []load.Source, lim schema.Limits) ([]render.Doc, diag.List) {
+	var docs []render.Doc
+	var l diag.List
+	for _, s := range srcs {
+		d, ok := parseSplit(s, lim)
+		if !ok {
+			var errs diag.List
+			d, errs = render.Parse([]load.Source{s}, lim)
+			l.Append(errs)
+		}
+		docs = append(docs, d...)
+	}
+	return docs, l
+}
+
+// parseSplit parses s in parts on every core; it reports false if s must be parsed
+// whole.
+func parseSplit(s load.Source, lim schema.Limits) ([]render.Doc, bool) {
+	parts := splitDocuments(s.Data, runtime.GOMAXPROCS(0)*4)
+	if len(parts) < 2 || (lim.MaxBytes > 0 && int64(len(s.Data)) > lim.MaxBytes) {
+		return nil, false
+	}
+	nodes := make([][]*yaml.Node, len(parts))
+	ok := make([]bool, len(parts))
+	var wg sync.WaitGroup
+	for i, p := range parts {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			n, errs := schema.ParseDocuments(s.Name, s.Data[p.start:p.end], lim)
+			nodes[i], ok[i] = n, len(errs) == 0
+		}()
+	}
+	wg.Wait()
+	var docs []render.Doc
+	for i, p := range parts {
+		if !ok[i] {
+			return nil, false
+		}
+		for _, n := range nodes[i] {
+			shiftLines(n, p.line-1)
+			docs = append(docs, render.Doc{File: s.Name, Node: n})
+		}
+	}
+	if lim.MaxDocuments > 0 && len(docs) > lim.MaxDocuments {
+		return nil, false
+	}
+	return docs, true
+}
+
+type docPart struct {
+	start, end int // byte offsets
+	line       int // line number of start
+}
+
+// splitDocuments cuts data before "---" lines into at most n parts of about equal
+// size. It returns nothing if the stream has a directive (%YAML, %TAG), which
+// applies across the cut.
+func splitDocuments(data []byte, n int) []docPart {
+	if len(data) < parallelParseBytes || n < 2 {
+		return nil
+	}
+	want := len(data) / n
+	parts := []docPart{{start: 0, line: 1}}
+	line := 1
+	for off := 0; off < len(data); {
+		end := bytes.IndexByte(data[off:], '\n')
+		if end < 0 {
+			end = len(data)
+		} else {
+			end += off + 1
+		}
+		ln := data[off:end]
+		if len(ln) > 0 && ln[0] == '%' {
+			return nil
+		}
+		if isDocumentStart(ln) && off-parts[len(parts)-1].start >= want {
+			parts[len(parts)-1].end = off
+			parts = append(parts, docPart{start: off, line: line})
+		}
+		off = end
+		line++
+	}
+	parts[len(parts)-1].end = len(data)
+	return parts
+}
+
+// isDocumentStart reports whether a line is a "---" document marker.
+func isDocumentStart(ln []byte) bool {
+	if !bytes.HasPrefix(ln, []byte("---")) {
+		return false
+	}
+	return len(ln) == 3 || ln[3] == ' ' || ln[3] == '\t' || ln[3] == '\n' || ln[3] == '\r'
+}
+
+// shiftLines adds d to the line of every node of a document parsed from a part.
+// Aliases are not followed: their anchors are in the same tree.
+func shiftLines(n *yaml.Node, d int) {
+	if n == nil || d == 0 {
+		return
+	}
+	n.Line += d
+	for _, c := range n.Content {
+		shiftLines(c, d)
+	}
 }

@@ -1,0 +1,88 @@
+package validate
+
+import (
+	"os"
+	"path/filepath"
+	"reflect"
+	"testing"
+
+	yaml "go.yaml.in/yaml/v3"
+)
+
+// TestAddAllMatchesAdd checks the whole corpus (IST0155 compares patches across
+// documents, WG7045 vm_ids across files) with AddAll on several workers and with Add
+// in turn: the findings must be the same.
+func TestAddAllMatchesAdd(t *testing.T) {
+	files, err := filepath.Glob("testdata/manifests/*.yaml")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no corpus: %v", err)
+	}
+	var docs []Doc
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, n := range parseDocs(t, data) {
+			docs = append(docs, Doc{File: filepath.Base(f), Node: n})
+		}
+	}
+	// One document of no known kind: AddAll must say so, as Add does.
+	var other yaml.Node
+	if err := yaml.Unmarshal([]byte("kind: ConfigMap\n"), &other); err != nil {
+		t.Fatal(err)
+	}
+	docs = append(docs, Doc{File: "other.yaml", Node: &other})
+
+	seq := NewChecker(Options{})
+	var wantKnown []bool
+	for _, d := range docs {
+		wantKnown = append(wantKnown, seq.Add(d.File, d.Node))
+	}
+	want := seq.Finish()
+	if !want.HasErrors() || wantKnown[len(wantKnown)-1] {
+		t.Fatalf("the corpus should have errors and the ConfigMap be unknown: %d findings, known %v", len(want), wantKnown)
+	}
+	for _, workers := range []int{1, 3, 64} {
+		c := NewChecker(Options{})
+		known := c.AddAll(docs, workers)
+		if got := c.Finish(); !reflect.DeepEqual(got, want) {
+			t.Errorf("workers=%d: %d findings, want %d (as Add gives)", workers, len(got), len(want))
+		}
+		if !reflect.DeepEqual(known, wantKnown) {
+			t.Errorf("workers=%d: known = %v, want %v", workers, known, wantKnown)
+		}
+	}
+}
+
+func TestAddAllEmpty(t *testing.T) {
+	c := NewChecker(Options{})
+	if known := c.AddAll(nil, 4); len(known) != 0 || len(c.Finish()) != 0 {
+		t.Errorf("AddAll(nil) = %v, %v", known, c.Finish())
+	}
+}
+
+// TestPathIs compares pathIs, which matches skipped paths without building them,
+// with the paths it stands for.
+func TestPathIs(t *testing.T) {
+	n := parseDocs(t, []byte("a:\n  b: [[{c: 1}], {d: {e: 2}}]\n  f: 3\n"))[0]
+	for _, base := range []string{"", "spec", "spec.x[2]"} {
+		js := toJSON(newPosIndex("f", n), n, base)
+		if len(js.segs) < 6 {
+			t.Fatalf("segments: %v", js.segs)
+		}
+		for i := int32(-1); i < int32(len(js.segs)); i++ {
+			for _, key := range []string{"c", "value"} {
+				p := pathKey(js.path(i), key)
+				if !js.pathIs(i, key, p) {
+					t.Errorf("base %q seg %d: pathIs(%q) = false", base, i, p)
+				}
+				for _, wrong := range []string{p + "x", "x" + p, pathKey(js.path(i), "other"), key, "." + p} {
+					if wrong != p && js.pathIs(i, key, wrong) {
+						t.Errorf("base %q seg %d: pathIs(%q, %q) = true, path is %q", base, i, key, wrong, p)
+					}
+				}
+			}
+		}
+	}
+}
