@@ -11,7 +11,11 @@ cd "$(dirname "$0")/.."
 src=$PWD
 if ! command -v pre-commit >/dev/null; then
 	echo "installing pre-commit (apt-get)" >&2
-	{ apt-get update && apt-get install -y pre-commit; } >&2
+	if ! { apt-get update && apt-get install -y pre-commit; } >&2; then
+		# A machine without Debian's registry cannot have it; say so loudly.
+		echo "SKIP precommit-test: pre-commit is not installed and cannot be installed here" >&2
+		exit 0
+	fi
 fi
 
 tmp=$(mktemp -d)

@@ -11,6 +11,8 @@ go test ./...
 (cd examples/envoy && go test ./...)
 
 scripts/conformance.sh
+scripts/crosscheck.sh
+scripts/precommit-test.sh
 
 # Fuzz smoke: every target briefly; run one long with e.g.
 #   go test ./module -run '^$' -fuzz '^FuzzDecode$' -fuzztime 10m
