@@ -270,7 +270,7 @@ func writeYAML(buf *bytes.Buffer, t any) error {
 	enc := yaml.NewEncoder(buf)
 	enc.SetIndent(2)
 	enc.CompactSeqIndent()
-	if err := enc.Encode(toNode(t)); err != nil {
+	if err := enc.Encode(Node(t)); err != nil {
 		return err
 	}
 	return enc.Close()
@@ -278,7 +278,9 @@ func writeYAML(buf *bytes.Buffer, t any) error {
 
 // toNode builds the YAML node of a tree. Scalars carry their JSON type as the tag,
 // so the string "10" stays quoted and the number 10 stays a number.
-func toNode(t any) *yaml.Node {
+// Node is the YAML node of a generic JSON tree (Tree's result) with keys sorted,
+// as the YAML writer emits it; the KRM function builds its items with it.
+func Node(t any) *yaml.Node {
 	switch v := t.(type) {
 	case map[string]any:
 		n := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
@@ -288,13 +290,13 @@ func toNode(t any) *yaml.Node {
 		}
 		sort.Strings(keys)
 		for _, k := range keys {
-			n.Content = append(n.Content, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: k}, toNode(v[k]))
+			n.Content = append(n.Content, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: k}, Node(v[k]))
 		}
 		return n
 	case []any:
 		n := &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq"}
 		for _, e := range v {
-			n.Content = append(n.Content, toNode(e))
+			n.Content = append(n.Content, Node(e))
 		}
 		return n
 	case string:

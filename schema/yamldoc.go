@@ -92,17 +92,25 @@ func ParseDocuments(file string, data []byte, lim Limits) ([]*yaml.Node, diag.Li
 		if len(n.Content) == 0 || (n.Content[0].Kind == yaml.ScalarNode && n.Content[0].Tag == "!!null") {
 			continue
 		}
-		if lim.MaxDocuments > 0 && len(docs) >= lim.MaxDocuments {
-			l.Errorf(pos(file, &n), "", CodeLimit, "more than %d documents in one input; raise the limit with --max-documents", lim.MaxDocuments)
-			return docs, l
-		}
-		if msg := checkShape(n.Content[0], lim); msg != "" {
-			l.Errorf(pos(file, n.Content[0]), "", CodeLimit, "%s", msg)
+		if f, ok := admit(file, n.Content[0], len(docs), lim); !ok {
+			l.Add(f)
 			return docs, l
 		}
 		docs = append(docs, n.Content[0])
 	}
 	return docs, l
+}
+
+// admit applies the per-document limits to the next document of an input.
+func admit(file string, n *yaml.Node, have int, lim Limits) (diag.Finding, bool) {
+	if lim.MaxDocuments > 0 && have >= lim.MaxDocuments {
+		return diag.Finding{Pos: pos(file, n), Severity: diag.Error, Code: CodeLimit,
+			Msg: fmt.Sprintf("more than %d documents in one input; raise the limit with --max-documents", lim.MaxDocuments)}, false
+	}
+	if msg := checkShape(n, lim); msg != "" {
+		return diag.Finding{Pos: pos(file, n), Severity: diag.Error, Code: CodeLimit, Msg: msg}, false
+	}
+	return diag.Finding{}, true
 }
 
 func syntaxFinding(file string, err error) diag.Finding {
@@ -316,12 +324,8 @@ func parseJSONStream(file string, data []byte, lim Limits) ([]*yaml.Node, diag.L
 		}
 		line, col := lineCol(data, int(start))
 		shift(n.Content[0], line-1, col-1)
-		if lim.MaxDocuments > 0 && len(docs) >= lim.MaxDocuments {
-			l.Errorf(pos(file, n.Content[0]), "", CodeLimit, "more than %d documents in one input; raise the limit with --max-documents", lim.MaxDocuments)
-			return docs, l
-		}
-		if msg := checkShape(n.Content[0], lim); msg != "" {
-			l.Errorf(pos(file, n.Content[0]), "", CodeLimit, "%s", msg)
+		if f, ok := admit(file, n.Content[0], len(docs), lim); !ok {
+			l.Add(f)
 			return docs, l
 		}
 		docs = append(docs, n.Content[0])

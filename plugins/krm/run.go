@@ -1,10 +1,8 @@
 package krm
 
 import (
-	"encoding/json"
 	"fmt"
 	"path/filepath"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -325,7 +323,7 @@ func (r *run) emit(objs []generate.Object) error {
 		if err != nil {
 			return err
 		}
-		nodes[i] = yaml.NewRNode(treeNode(t))
+		nodes[i] = yaml.NewRNode(manifest.Node(t))
 	}
 	for i, o := range resources {
 		n := nodes[i]
@@ -557,39 +555,3 @@ func annotations(n *yaml.Node) map[string]string {
 	return m
 }
 
-// treeNode is the YAML node of a generic JSON tree, keys sorted as manifest writes
-// them; each scalar carries its JSON type as the tag, so "10" stays a string.
-func treeNode(t any) *yaml.Node {
-	switch v := t.(type) {
-	case map[string]any:
-		keys := make([]string, 0, len(v))
-		for k := range v {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		n := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
-		for _, k := range keys {
-			n.Content = append(n.Content, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: k}, treeNode(v[k]))
-		}
-		return n
-	case []any:
-		n := &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq"}
-		for _, e := range v {
-			n.Content = append(n.Content, treeNode(e))
-		}
-		return n
-	case string:
-		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: v}
-	case json.Number:
-		tag := "!!int"
-		if _, err := v.Int64(); err != nil {
-			tag = "!!float"
-		}
-		return &yaml.Node{Kind: yaml.ScalarNode, Tag: tag, Value: v.String()}
-	case bool:
-		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!bool", Value: fmt.Sprint(v)}
-	case float64:
-		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!float", Value: fmt.Sprint(v)}
-	}
-	return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!null", Value: "null"}
-}
