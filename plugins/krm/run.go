@@ -554,4 +554,3 @@ func annotations(n *yaml.Node) map[string]string {
 	}
 	return m
 }
-
