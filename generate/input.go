@@ -52,5 +52,6 @@ type Options struct {
 	Workloads []Workload
 }
 
-// NewestIstioMinor is the newest Istio version this tool knows: the default dialect.
-const NewestIstioMinor = 28
+// NewestIstioMinor is the newest Istio version this tool knows, the default
+// dialect: the release whose API (istio.io/api v1.32.0) wasmgen is built against.
+const NewestIstioMinor = 32
