@@ -31,6 +31,7 @@ const (
 	CodePriority     = "WG1313"
 	CodeEnvoy        = "WG1314"
 	CodeConfigSchema = "WG1315"
+	CodeGatewayPort  = "WG1316"
 )
 
 var (
@@ -63,6 +64,9 @@ func SpecFor(d *schema.Document, mesh bool) diag.List {
 	c.enum("spec.failStrategy", s.FailStrategy, schema.FailStrategies)
 	c.enum("spec.delivery", s.Delivery, schema.Deliveries)
 	c.ports(s.Ports)
+	if schema.NormalizeContext(s.Context) == "gateway" {
+		c.gatewayPorts(s.Ports)
+	}
 	c.placement(s)
 	c.env(s.Env)
 	c.selector(s)
@@ -240,6 +244,19 @@ func (c *checker) ports(ports []int) {
 			c.errorf(path, CodePort, "duplicate port %d", p)
 		}
 		seen[p] = true
+	}
+}
+
+// gatewayPorts warns about privileged ports: Istio's gateways run unprivileged and
+// listen on the container (target) port — 8080 behind a Service port 80 — and an
+// EnvoyFilter's portNumber matches the listener, so a patch for port 80 applies nowhere.
+func (c *checker) gatewayPorts(ports []int) {
+	for i, p := range ports {
+		if p > 0 && p < 1024 {
+			c.add(fmt.Sprintf("spec.ports[%d]", i), CodeGatewayPort, diag.Warning,
+				"use the gateway container's target port (e.g. 8080 for 80, 8443 for 443)",
+				"gateway listeners bind the container port, not the Service port: port %d matches no listener of a default Istio gateway", p)
+		}
 	}
 }
 

@@ -77,6 +77,8 @@ func TestSpecRules(t *testing.T) {
 		{"failStrategy enum", func(s string) string { return s + "  failStrategy: closed\n" }, schema.CodeEnum, 11, diag.Error, `did you mean "close"?`},
 		{"delivery enum", func(s string) string { return s + "  delivery: hostpath\n" }, schema.CodeEnum, 11, diag.Error, `did you mean "hostPath"?`},
 		{"port range", func(s string) string { return s + "  ports: [80, 70000]\n" }, CodePort, 11, diag.Error, "out of range"},
+		{"gateway privileged port", func(s string) string { return s + "  context: gateway\n  ports: [8080, 443]\n" }, CodeGatewayPort, 12, diag.Warning, "8443 for 443"},
+		{"gateway target port", func(s string) string { return s + "  context: gateway\n  ports: [8080, 8443]\n" }, "", 0, 0, ""},
 		{"port duplicate", func(s string) string { return s + "  ports: [80, 80]\n" }, CodePort, 11, diag.Error, "duplicate port"},
 		{"two placements", func(s string) string { return s + "  placement: {first: true, after: envoy.filters.http.cors}\n" }, CodePlacement, 11, diag.Error, "after and first"},
 		{"after router", func(s string) string { return s + "  placement: {after: envoy.filters.http.router}\n" }, CodePlacement, 11, diag.Error, "last HTTP filter"},
