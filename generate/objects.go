@@ -68,6 +68,10 @@ var kindRank = map[string]int{
 	"Deployment":    3,
 	"StatefulSet":   3,
 	"DaemonSet":     3,
+	"ReplicaSet":    3,
+	"Job":           3,
+	"CronJob":       3,
+	"Pod":           3,
 	KindBootstrap:   4,
 }
 

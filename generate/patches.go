@@ -25,8 +25,27 @@ const (
 	proxyContainer = "istio-proxy"
 )
 
-// WorkloadKinds are the kinds whose pod template the patches edit.
-var WorkloadKinds = []string{"Deployment", "StatefulSet", "DaemonSet"}
+// WorkloadKinds are the kinds a named patch edits when their manifests are given:
+// every pod-owning kind render.WorkloadOf reads.
+var WorkloadKinds = []string{"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob", "Pod"}
+
+// LabelTargetKinds are the kinds a label-targeted patch (no manifests given)
+// selects: the controllers of long-lived pods, which is where sidecars run. A
+// Job's or CronJob's pods run to completion and a bare Pod is usually a one-off;
+// those are patched only when their manifests are given, so a blind label patch
+// never lands on them.
+var LabelTargetKinds = []string{"Deployment", "StatefulSet", "DaemonSet"}
+
+// workloadAPIVersion is the group/version a patch of each kind is written in.
+var workloadAPIVersion = map[string]string{
+	"Deployment":  "apps/v1",
+	"StatefulSet": "apps/v1",
+	"DaemonSet":   "apps/v1",
+	"ReplicaSet":  "apps/v1",
+	"Job":         "batch/v1",
+	"CronJob":     "batch/v1",
+	"Pod":         "v1",
+}
 
 // PatchTarget selects the resources a kustomize patch applies to (the fields of
 // kustomize's types.Selector that wasmgen uses).
@@ -39,24 +58,41 @@ type PatchTarget struct {
 	LabelSelector string `json:"labelSelector,omitempty"`
 }
 
-// WorkloadPatch is a strategic-merge patch of a workload's pod template.
+// WorkloadPatch is a strategic-merge patch of a workload's pod template, placed
+// where the kind keeps it. PodTemplate reads it back whatever the kind.
 type WorkloadPatch struct {
-	APIVersion string            `json:"apiVersion"`
-	Kind       string            `json:"kind"`
-	Metadata   PatchMeta         `json:"metadata"`
-	Spec       WorkloadPatchSpec `json:"spec"`
+	APIVersion string             `json:"apiVersion"`
+	Kind       string             `json:"kind"`
+	Metadata   PatchMeta          `json:"metadata"`
+	Spec       *WorkloadPatchSpec `json:"spec,omitempty"`
 }
 
 // PatchMeta names the patched workload (a placeholder when targets select by label:
-// kustomize gives the patch each selected resource's identity).
+// kustomize gives the patch each selected resource's identity). Annotations are
+// set for a bare Pod only: its own metadata is its pod template's.
 type PatchMeta struct {
-	Name      string `json:"name"`
-	Namespace string `json:"namespace,omitempty"`
+	Name        string            `json:"name"`
+	Namespace   string            `json:"namespace,omitempty"`
+	Annotations map[string]string `json:"annotations,omitempty"`
 }
 
-// WorkloadPatchSpec is the spec.template part of the patch.
+// WorkloadPatchSpec holds the pod template: spec.template (Deployment,
+// StatefulSet, DaemonSet, ReplicaSet, Job), spec.jobTemplate.spec.template
+// (CronJob), or for a bare Pod its own spec (the embedded PodSpecPatch).
 type WorkloadPatchSpec struct {
-	Template PodTemplatePatch `json:"template"`
+	Template    *PodTemplatePatch `json:"template,omitempty"`
+	JobTemplate *JobTemplatePatch `json:"jobTemplate,omitempty"`
+	*PodSpecPatch
+}
+
+// JobTemplatePatch is a CronJob's spec.jobTemplate.
+type JobTemplatePatch struct {
+	Spec JobSpecPatch `json:"spec"`
+}
+
+// JobSpecPatch is the job spec inside a CronJob's jobTemplate.
+type JobSpecPatch struct {
+	Template *PodTemplatePatch `json:"template"`
 }
 
 // PodTemplatePatch adds annotations (sidecars) or volumes and mounts (gateways).
@@ -81,6 +117,42 @@ type PodSpecPatch struct {
 type ContainerPatch struct {
 	Name         string               `json:"name"`
 	VolumeMounts []corev1.VolumeMount `json:"volumeMounts"`
+}
+
+// newWorkloadPatch places a pod template patch where kind keeps its pod template.
+func newWorkloadPatch(kind, name, ns string, t PodTemplatePatch) *WorkloadPatch {
+	p := &WorkloadPatch{APIVersion: workloadAPIVersion[kind], Kind: kind, Metadata: PatchMeta{Name: name, Namespace: ns}}
+	switch kind {
+	case "Pod":
+		p.Metadata.Annotations = t.Metadata.Annotations
+		if t.Spec != nil {
+			p.Spec = &WorkloadPatchSpec{PodSpecPatch: t.Spec}
+		}
+	case "CronJob":
+		p.Spec = &WorkloadPatchSpec{JobTemplate: &JobTemplatePatch{Spec: JobSpecPatch{Template: &t}}}
+	default:
+		p.Spec = &WorkloadPatchSpec{Template: &t}
+	}
+	return p
+}
+
+// PodTemplate is the pod template part of the patch, wherever the kind keeps it.
+func (p *WorkloadPatch) PodTemplate() PodTemplatePatch {
+	if p.Kind == "Pod" {
+		t := PodTemplatePatch{Metadata: PodMetaPatch{Annotations: p.Metadata.Annotations}}
+		if p.Spec != nil {
+			t.Spec = p.Spec.PodSpecPatch
+		}
+		return t
+	}
+	switch {
+	case p.Spec == nil:
+	case p.Spec.Template != nil:
+		return *p.Spec.Template
+	case p.Spec.JobTemplate != nil && p.Spec.JobTemplate.Spec.Template != nil:
+		return *p.Spec.JobTemplate.Spec.Template
+	}
+	return PodTemplatePatch{}
 }
 
 // filterMounts is one filter's module volume, collected for the patches.
@@ -109,6 +181,15 @@ type patchGroup struct {
 	mounts   []filterMounts
 }
 
+// target is a patch target for kind, split into group and version.
+func target(kind, name, ns, sel string) PatchTarget {
+	group, version, ok := strings.Cut(workloadAPIVersion[kind], "/")
+	if !ok {
+		group, version = "", group
+	}
+	return PatchTarget{Group: group, Version: version, Kind: kind, Name: name, Namespace: ns, LabelSelector: sel}
+}
+
 // volumePatches makes the workload patches that mount the filters' modules: per
 // named workload when the workload manifests are given (merging their existing
 // annotation entries), else per selector, targeted by label.
@@ -127,22 +208,28 @@ func volumePatches(mounts []filterMounts, opts Options, l *diag.List) []Object {
 	for _, fm := range mounts {
 		f := fm.b.f
 		ns := f.Metadata.Namespace
-		kinds := WorkloadKinds
-		if k := fm.b.in.Doc.WorkloadKind; k != "" {
-			kinds = []string{k}
-		}
+		restrict := fm.b.in.Doc.WorkloadKind // FilterDeployment's deployment.istio.kind
 		if opts.Workloads == nil {
+			kinds := LabelTargetKinds
+			if restrict != "" {
+				kinds = []string{restrict}
+			}
 			sel := labelSelector(f.Spec.Selector.MatchLabels)
 			key := fmt.Sprintf("label|%s|%s|%v|%s", ns, sel, fm.gateway(), strings.Join(kinds, ","))
 			g := &patchGroup{key: key, kind: kinds[0], name: "wasmgen-" + f.Metadata.Name, ns: ns,
 				file: "patch-" + f.Metadata.Name + ".yaml", gateway: fm.gateway()}
 			for _, k := range kinds {
-				g.targets = append(g.targets, PatchTarget{Group: "apps", Version: "v1", Kind: k, Namespace: ns, LabelSelector: sel})
+				g.targets = append(g.targets, target(k, "", ns, sel))
 			}
 			add(g, fm)
 			continue
 		}
+		kinds := WorkloadKinds
+		if restrict != "" {
+			kinds = []string{restrict}
+		}
 		matched := 0
+		var excluded []string // matches of another kind than deployment.istio.kind
 		for _, w := range opts.Workloads {
 			wns := w.Namespace
 			if wns == "" {
@@ -151,24 +238,32 @@ func volumePatches(mounts []filterMounts, opts Options, l *diag.List) []Object {
 			if wns != ns || !selects(f.Spec.Selector.MatchLabels, w.PodLabels) {
 				continue
 			}
+			if !contains(WorkloadKinds, w.Kind) {
+				fm.b.warnf("spec.selector", CodeWorkloadKind, "patch the workload that owns its pods ("+strings.Join(WorkloadKinds, ", ")+")",
+					"the selector matches %s %s/%s (%s), which wasmgen does not patch", w.Kind, wns, w.Name, w.File)
+				continue
+			}
 			if !contains(kinds, w.Kind) {
-				if !contains(WorkloadKinds, w.Kind) {
-					fm.b.warnf("spec.selector", CodeWorkloadKind, "patch the owning Deployment, StatefulSet or DaemonSet instead",
-						"the selector matches %s %s/%s (%s), which wasmgen does not patch", w.Kind, wns, w.Name, w.File)
-				}
+				excluded = append(excluded, w.Kind+" "+w.Name)
 				continue
 			}
 			matched++
 			key := "workload|" + w.Kind + "|" + wns + "|" + w.Name
 			add(&patchGroup{key: key, kind: w.Kind, name: w.Name, ns: wns,
 				file:     "patch-" + strings.ToLower(w.Kind) + "-" + w.Name + ".yaml",
-				targets:  []PatchTarget{{Group: "apps", Version: "v1", Kind: w.Kind, Name: w.Name, Namespace: wns}},
+				targets:  []PatchTarget{target(w.Kind, w.Name, wns, "")},
 				existing: w.PodAnnotations, wlFile: w.File, gateway: fm.gateway()}, fm)
 		}
 		if matched == 0 {
-			fm.b.warnf("spec.selector", CodeNoWorkload, "add the workload manifests with -f, or check spec.selector.matchLabels",
-				"no %s among the given workloads in namespace %s has pod labels matching the selector; no volume patch is generated and the proxy will not find the module",
-				strings.Join(kinds, "/"), ns)
+			msg := "none of the given workloads in namespace " + ns + " has pod labels matching the selector"
+			if restrict != "" {
+				msg = "no " + restrict + " among the given workloads in namespace " + ns + " has pod labels matching the selector"
+			}
+			if len(excluded) > 0 {
+				msg += fmt.Sprintf(" (it matches %s, which deployment.istio.kind: %s excludes)", strings.Join(excluded, ", "), restrict)
+			}
+			fm.b.warnf("spec.selector", CodeNoWorkload, "include the workload manifests among the inputs, or check spec.selector.matchLabels",
+				"%s; no volume patch is generated and the proxy will not find the module", msg)
 		}
 	}
 	var out []Object
@@ -187,7 +282,7 @@ func (g *patchGroup) object(l *diag.List, byLabel bool) Object {
 		mnts[fm.mount.Name] = fm.mount
 	}
 	first := g.mounts[0].b
-	p := &WorkloadPatch{APIVersion: "apps/v1", Kind: g.kind, Metadata: PatchMeta{Name: g.name, Namespace: g.ns}}
+	var t PodTemplatePatch
 	if g.gateway {
 		spec := &PodSpecPatch{}
 		c := ContainerPatch{Name: proxyContainer}
@@ -196,7 +291,7 @@ func (g *patchGroup) object(l *diag.List, byLabel bool) Object {
 			c.VolumeMounts = append(c.VolumeMounts, mnts[n])
 		}
 		spec.Containers = []ContainerPatch{c}
-		p.Spec.Template.Spec = spec
+		t.Spec = spec
 	} else {
 		volJSON := map[string]any{}
 		mntJSON := map[string]any{}
@@ -208,16 +303,17 @@ func (g *patchGroup) object(l *diag.List, byLabel bool) Object {
 			delete(m, "name") // the key is the name
 			mntJSON[n] = m
 		}
-		p.Spec.Template.Metadata.Annotations = map[string]string{
+		t.Metadata.Annotations = map[string]string{
 			AnnotationUserVolume:      canonicalJSON(volJSON),
 			AnnotationUserVolumeMount: canonicalJSON(mntJSON),
 		}
 		if byLabel {
-			first.infof("spec.selector", CodeLabelPatchNote, "pass the workload manifests with -f to merge with their annotations",
+			first.infof("spec.selector", CodeLabelPatchNote, "include the workload manifests among the inputs to merge with their annotations",
 				"the patch targets workloads by label (their metadata.labels must carry the selector's labels) and sets %s outright, replacing entries a workload already has", AnnotationUserVolume)
 		}
 	}
-	return Object{APIVersion: "apps/v1", Kind: g.kind, Name: g.name, Namespace: g.ns, FileName: g.file,
+	p := newWorkloadPatch(g.kind, g.name, g.ns, t)
+	return Object{APIVersion: p.APIVersion, Kind: g.kind, Name: g.name, Namespace: g.ns, FileName: g.file,
 		Body: p, Source: first.in.Doc, PatchTargets: g.targets}
 }
 

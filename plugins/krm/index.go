@@ -2,7 +2,6 @@ package krm
 
 import (
 	"sort"
-	"strings"
 
 	"github.com/wasmgen/wasmgen/generate"
 )
@@ -60,7 +59,7 @@ func (x *workloadIndex) match(ns string, sel map[string]string) []int {
 }
 
 // podPaths is where each pod-owning kind keeps its pod template (metadata and
-// spec), the same kinds render.WorkloadOf reads.
+// spec): the kinds render.WorkloadOf reads and generate patches.
 var podPaths = map[string][]string{
 	"Deployment":  {"spec", "template"},
 	"StatefulSet": {"spec", "template"},
@@ -69,25 +68,6 @@ var podPaths = map[string][]string{
 	"Job":         {"spec", "template"},
 	"CronJob":     {"spec", "jobTemplate", "spec", "template"},
 	"Pod":         {},
-}
-
-// generate patches only the kinds in generate.WorkloadKinds. The other pod-owning
-// kinds are shown to it as Deployments named "Kind/name" (a name no real object can
-// have, so nothing collides) and mapped back when the patch is applied.
-func seenAs(kind, name string) (string, string) {
-	for _, k := range generate.WorkloadKinds {
-		if k == kind {
-			return kind, name
-		}
-	}
-	return "Deployment", kind + "/" + name
-}
-
-func realKind(kind, name string) (string, string) {
-	if k, n, ok := strings.Cut(name, "/"); ok {
-		return k, n
-	}
-	return kind, name
 }
 
 func sortedKeys[V any](m map[string]V) []string {

@@ -16,7 +16,7 @@ import (
 // the same key is replaced and nothing is duplicated. Nodes are edited one by one,
 // so every other field, comment and style of the item stays; an entry that is
 // already as the patch wants it is not touched at all.
-func applyPatch(item *yaml.RNode, kind string, p *generate.WorkloadPatch) (bool, error) {
+func applyPatch(item *yaml.RNode, kind string, p generate.PodTemplatePatch) (bool, error) {
 	path, ok := podPaths[kind]
 	if !ok {
 		return false, fmt.Errorf("kind %s has no pod template", kind)
@@ -30,7 +30,7 @@ func applyPatch(item *yaml.RNode, kind string, p *generate.WorkloadPatch) (bool,
 		tmpl = next
 	}
 	changed := false
-	if ann := p.Spec.Template.Metadata.Annotations; len(ann) > 0 {
+	if ann := p.Metadata.Annotations; len(ann) > 0 {
 		meta, err := ensure(tmpl, "metadata", yaml.MappingNode)
 		if err != nil {
 			return false, err
@@ -43,7 +43,7 @@ func applyPatch(item *yaml.RNode, kind string, p *generate.WorkloadPatch) (bool,
 			changed = setString(a, k, ann[k]) || changed
 		}
 	}
-	if s := p.Spec.Template.Spec; s != nil {
+	if s := p.Spec; s != nil {
 		spec, err := ensure(tmpl, "spec", yaml.MappingNode)
 		if err != nil {
 			return false, err

@@ -40,7 +40,7 @@ type run struct {
 	locs     map[string]*locator
 	findings []Finding
 	filters  []filterDoc
-	// workloads found among the items, by (kind, namespace, name) of what generate sees.
+	// workloads found among the items, by (kind, namespace, name).
 	workloads   map[string]int
 	wl          []generate.Workload
 	idx         *workloadIndex
@@ -59,8 +59,7 @@ var generatedKinds = map[string]bool{generate.KindEnvoyFilter: true, generate.Ki
 // Run is the function's work: it compiles the filters among items, in
 // functionConfig and in specs, and returns the output items with the findings.
 func Run(items []*yaml.RNode, functionConfig *yaml.RNode, specs []Spec, opts Options) Output {
-	r := &run{opts: opts, items: items, locs: map[string]*locator{}, workloads: map[string]int{},
-		generated: map[string]int{}, dropped: map[int]bool{}, replaced: map[int]*yaml.RNode{}, touched: map[*yaml.RNode]bool{}}
+	r := newRun(items, opts)
 	unchanged := Output{Items: items, Touched: map[*yaml.RNode]bool{}}
 	r.scan()
 	r.functionConfig(functionConfig)
@@ -80,6 +79,13 @@ func Run(items []*yaml.RNode, functionConfig *yaml.RNode, specs []Spec, opts Opt
 		unchanged.Findings = r.sorted()
 		return unchanged
 	}
+	return r.apply(inputs)
+}
+
+// apply generates the compiled filters' objects, patches the workloads among the
+// items and assembles the output.
+func (r *run) apply(inputs []generate.Input) Output {
+	unchanged := Output{Items: r.items, Touched: map[*yaml.RNode]bool{}}
 	gopts := r.opts.Render.Generate
 	gopts.Workloads = r.candidates(inputs)
 	objs, l := generate.Objects(inputs, gopts)
@@ -98,6 +104,11 @@ func Run(items []*yaml.RNode, functionConfig *yaml.RNode, specs []Spec, opts Opt
 		return unchanged
 	}
 	return Output{Items: r.output(), Touched: r.touched, Findings: r.sorted()}
+}
+
+func newRun(items []*yaml.RNode, opts Options) *run {
+	return &run{opts: opts, items: items, locs: map[string]*locator{}, workloads: map[string]int{},
+		generated: map[string]int{}, dropped: map[int]bool{}, replaced: map[int]*yaml.RNode{}, touched: map[*yaml.RNode]bool{}}
 }
 
 // scan classifies the items in one pass: filters, workloads, generated objects.
@@ -149,7 +160,6 @@ func (r *run) scan() {
 		if ns == "" && r.opts.DefaultNamespace != "" {
 			w.Namespace = r.opts.DefaultNamespace
 		}
-		w.Kind, w.Name = seenAs(kind, name)
 		r.workloads[identity("", w.Kind, w.Namespace, w.Name)] = i
 		r.wl = append(r.wl, w)
 	}
@@ -363,12 +373,11 @@ func (r *run) patch(o generate.Object, n *yaml.RNode) error {
 		return fmt.Errorf("patch for %s %s/%s names no workload among the items", t.Kind, t.Namespace, t.Name)
 	}
 	item := r.items[i]
-	kind, name := realKind(t.Kind, t.Name)
-	changed, err := applyPatch(item, kind, o.Body.(*generate.WorkloadPatch))
+	changed, err := applyPatch(item, t.Kind, o.Body.(*generate.WorkloadPatch).PodTemplate())
 	if err != nil {
 		path, _ := itemPath(item)
 		r.add(diag.Finding{Pos: diag.Pos{File: path}, Severity: diag.Error, Code: CodePatch,
-			Msg: fmt.Sprintf("cannot patch %s %s/%s: %v", kind, t.Namespace, name, err)}, ref(item.GetApiVersion(), kind, t.Namespace, name))
+			Msg: fmt.Sprintf("cannot patch %s %s/%s: %v", t.Kind, t.Namespace, t.Name, err)}, ref(item.GetApiVersion(), t.Kind, t.Namespace, t.Name))
 		return nil
 	}
 	if changed {
