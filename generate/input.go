@@ -13,7 +13,7 @@ type Input struct {
 	ModuleSHA256 string // hex sha256 of the .wasm (module.sha256, or computed for path)
 	ModuleSize   int64  // bytes, when the loader read the file
 	ModuleData   []byte // the .wasm bytes, for module.path only (configMap delivery embeds them)
-	ModuleFile   string // absolute path of module.path on this machine (the envoy bootstrap uses it)
+	ModuleFile   string // module.path resolved, relative to the root (the envoy bootstrap's code.local.filename)
 	// Configuration is the plugin config as the plugin will receive it: exactly the
 	// bytes to put into the StringValue (ConfigIsBytes false) or BytesValue (true).
 	// nil = no configuration.

@@ -55,6 +55,16 @@ func NewRoot(dir string) (*Root, error) {
 // Dir is the root directory.
 func (r *Root) Dir() string { return r.dir }
 
+// Rel returns a resolved path relative to the root, with forward slashes, so that
+// what wasmgen writes about local files is the same on every machine.
+func (r *Root) Rel(abs string) string {
+	rel, err := filepath.Rel(r.dir, abs)
+	if err != nil {
+		return filepath.ToSlash(abs)
+	}
+	return filepath.ToSlash(rel)
+}
+
 // ErrOutsideRoot marks a reference that leaves the root.
 var ErrOutsideRoot = errors.New("outside the root")
 

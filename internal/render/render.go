@@ -202,7 +202,12 @@ func readModule(in *generate.Input, dir string, files Files, opts Options) diag.
 	in.ModuleSHA256 = hexSum
 	in.ModuleSize = int64(len(b))
 	in.ModuleData = b
+	// The bootstrap names the module relative to the root (where Envoy is meant to
+	// start): an absolute path would make the output depend on the checkout.
 	in.ModuleFile = abs
+	if r, ok := files.(interface{ Rel(string) string }); ok {
+		in.ModuleFile = r.Rel(abs)
+	}
 	return l
 }
 
