@@ -239,6 +239,10 @@ func (c *Checker) EnvoyFilter(file string, doc *yaml.Node) {
 	}
 	ef := &networking.EnvoyFilter{}
 	decodeInto(ix, &c.l, w.bad, spec, "spec", ef, CodeIstioValidation, "spec.configPatches")
+	if m := c.opts.IstioMinor; m > 0 && m < minorPriority && ef.GetPriority() != 0 {
+		c.warnf(ix, "spec.priority", CodeOlderIstio, "drop it for this Istio version, or target Istio 1.11 or later",
+			"EnvoyFilter.priority exists from Istio 1.11 (istio/api#1975); Istio 1.%d does not know the field", m)
+	}
 	c.selector(ix, ef)
 
 	patches := yField(spec, "configPatches")
@@ -398,12 +402,12 @@ func (c *Checker) matchRules(ix *posIndex, applyTo networking.EnvoyFilter_ApplyT
 				c.errorf(ix, sp, CodeIstioValidation, "Envoy filter: subfilter match has no name to match on")
 				return
 			}
-			if n, ok := deprecatedName(sf.GetName()); ok {
+			if n, ok := deprecatedName(sf.GetName()); ok && !c.legacyNames() {
 				c.warnf(ix, pathKey(sp, "name"), CodeIstioWarning, "istiod matches names exactly: a patch against the old name is skipped silently",
 					"using deprecated filter name %q; use %q instead", sf.GetName(), n)
 			}
 		}
-		if n, ok := deprecatedName(f.GetName()); ok {
+		if n, ok := deprecatedName(f.GetName()); ok && !c.legacyNames() {
 			c.warnf(ix, pathKey(fp, "name"), CodeIstioWarning, "istiod matches names exactly: a patch against the old name is skipped silently",
 				"using deprecated filter name %q; use %q instead", f.GetName(), n)
 		}
@@ -448,12 +452,19 @@ func (c *Checker) analyze(ix *posIndex, ef *networking.EnvoyFilter, cp *networki
 	case networking.EnvoyFilter_Patch_INSERT_BEFORE, networking.EnvoyFilter_Patch_INSERT_AFTER:
 		relative = true
 	}
-	if relative && ef.GetPriority() == 0 {
+	// Before 1.11 there is no priority to set, so IST0151's advice cannot be followed.
+	if m := c.opts.IstioMinor; relative && ef.GetPriority() == 0 && (m == 0 || m >= minorPriority) {
 		c.relativeNoPriority(ix, vp, name)
 	}
 	if cp.GetMatch().GetProxy().GetProxyVersion() != "" {
 		c.versionName(name)
 	}
+}
+
+// legacyNames reports whether the target is Istio 1.5-1.6, whose proxies knew the
+// filters by the names later deprecated (envoy.router, …) and by name alone.
+func (c *Checker) legacyNames() bool {
+	return c.opts.IstioMinor > 0 && c.opts.IstioMinor <= 6
 }
 
 // relativeNoPriority warns about a relative patch without priority: IST0155 if an
@@ -532,16 +543,17 @@ func (c *Checker) value(ix *posIndex, owner string, applyTo networking.EnvoyFilt
 			networking.EnvoyFilter_HTTP_FILTER: deprecatedHTTPNames, networking.EnvoyFilter_NETWORK_FILTER: deprecatedNetworkNames,
 			networking.EnvoyFilter_LISTENER_FILTER: deprecatedListenerNames,
 		}[applyTo]
-		if nn, ok := table[name]; ok {
+		if nn, ok := table[name]; ok && !c.legacyNames() {
 			c.warnf(ix, pathKey(vp, "name"), CodeDeprecatedName, "", "using deprecated filter name %q; use %q instead", name, nn)
 		}
 	}
 	complete := op != networking.EnvoyFilter_Patch_MERGE
 	ec := newEnvoyChecker(ix, &c.l, w.bad, complete, owner)
+	ec.minor = c.opts.IstioMinor
 	var missing []string
 	ec.missing = func(_, name string) { missing = append(missing, name) }
 	ec.check(m, vp)
-	if len(missing) > 0 {
+	if len(missing) > 0 && !c.legacyNames() {
 		c.warnf(ix, vp, CodeIstioWarning, "", "using deprecated types by name without typed_config; %s", strings.Join(missing, ", "))
 	}
 	c.vms = append(c.vms, ec.vms...)

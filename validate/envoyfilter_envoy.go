@@ -145,6 +145,7 @@ type vmUse struct {
 // TypedStruct, applies the Wasm and filter-order rules, and runs protoc-gen-validate
 // on every unpacked message.
 type envoyChecker struct {
+	minor    int // Istio 1.x of the target proxy; 0 = newest
 	ix       *posIndex
 	l        *diag.List
 	bad      map[string]bool
@@ -355,6 +356,7 @@ func (c *envoyChecker) wasm(pc *wasmv3.PluginConfig, path string) {
 		}
 		return
 	}
+	c.olderProxy(pc, path)
 	switch rt := vm.GetRuntime(); {
 	case rt == "" && c.complete:
 		c.errorf(pathKey(vp, "runtime"), CodeWasmRuntime, "set runtime: envoy.wasm.runtime.v8", "vm_config.runtime is empty; expected %s", wasmRuntimesMessage)
@@ -530,4 +532,32 @@ func vmScope(owner string) (scope string, everywhere bool) {
 		return "ns/" + ns, ns == "istio-system"
 	}
 	return owner, false
+}
+
+// Istio minors whose proxies first know these fields (sources in generate/wasm.go:
+// envoy#15136 in Envoy 1.18 = Istio 1.10; envoy#36456 in Envoy 1.33 = Istio 1.25;
+// istio/api#1975 for EnvoyFilter.priority).
+const (
+	minorPriority      = 11
+	minorEnv           = 10
+	minorFailurePolicy = 25
+)
+
+// CodeOlderIstio marks a field the target Istio version's proxy or istiod does not know.
+const CodeOlderIstio = "WG7110"
+
+// olderProxy warns about fields an older proxy ignores: xDS accepts unknown fields,
+// so the setting silently does not apply.
+func (c *envoyChecker) olderProxy(pc *wasmv3.PluginConfig, path string) {
+	if c.minor == 0 {
+		return
+	}
+	if c.minor < minorEnv && pc.GetVmConfig().GetEnvironmentVariables() != nil {
+		c.warnf(pathKey(pathKey(path, "vm_config"), "environment_variables"), CodeOlderIstio, "target Istio 1.10 or later, or pass the values in the plugin configuration",
+			"vm_config.environment_variables exists from Envoy 1.18 (Istio 1.10); the proxy of Istio 1.%d ignores it", c.minor)
+	}
+	if c.minor < minorFailurePolicy && pc.GetFailurePolicy() != wasmv3.FailurePolicy_UNSPECIFIED {
+		c.warnf(pathKey(path, "failure_policy"), CodeOlderIstio, "use fail_open for this Istio version",
+			"failure_policy exists from Envoy 1.33 (Istio 1.25); the proxy of Istio 1.%d ignores it and fails closed", c.minor)
+	}
 }
