@@ -3,8 +3,10 @@ package generate
 import (
 	"bytes"
 	"encoding/json"
+	"maps"
 	"os"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -106,7 +108,7 @@ func TestDialects(t *testing.T) {
 	}
 }
 
-func keys(m map[string]any) []string { return sortedKeys(m) }
+func keys(m map[string]any) []string { return slices.Sorted(maps.Keys(m)) }
 
 func pluginJSON(t *testing.T, ef *networking.EnvoyFilter) string {
 	js, _ := protojson.Marshal(insertPatches(ef)[0].Patch.Value)

@@ -4,7 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
@@ -286,7 +287,7 @@ func (g *patchGroup) object(l *diag.List, byLabel bool) Object {
 	if g.gateway {
 		spec := &PodSpecPatch{}
 		c := ContainerPatch{Name: proxyContainer}
-		for _, n := range sortedKeys(vols) {
+		for _, n := range slices.Sorted(maps.Keys(vols)) {
 			spec.Volumes = append(spec.Volumes, vols[n])
 			c.VolumeMounts = append(c.VolumeMounts, mnts[n])
 		}
@@ -374,19 +375,10 @@ func selects(sel, pod map[string]string) bool {
 // labelSelector renders matchLabels as a Kubernetes label selector, keys sorted.
 func labelSelector(m map[string]string) string {
 	var parts []string
-	for _, k := range sortedKeys(m) {
+	for _, k := range slices.Sorted(maps.Keys(m)) {
 		parts = append(parts, k+"="+m[k])
 	}
 	return strings.Join(parts, ",")
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 func contains(list []string, s string) bool {

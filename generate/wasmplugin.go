@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -173,7 +175,7 @@ func jsonKind(v any) string {
 func inexact(v any, path string) (string, string) {
 	switch t := v.(type) {
 	case map[string]any:
-		for _, k := range sortedKeys(t) {
+		for _, k := range slices.Sorted(maps.Keys(t)) {
 			if p, n := inexact(t[k], path+"."+k); n != "" {
 				return p, n
 			}

@@ -11,11 +11,10 @@ import (
 // FilterDeployment is the wasme operator's resource (wasme.io/v1), accepted as input
 // so existing wasme users can switch without rewriting their specs.
 type FilterDeployment struct {
-	APIVersion string                 `json:"apiVersion"`
-	Kind       string                 `json:"kind"`
-	Metadata   ObjectMeta             `json:"metadata"`
-	Spec       FilterDeploymentSpec   `json:"spec"`
-	Status     map[string]interface{} `json:"-"`
+	APIVersion string               `json:"apiVersion"`
+	Kind       string               `json:"kind"`
+	Metadata   ObjectMeta           `json:"metadata"`
+	Spec       FilterDeploymentSpec `json:"spec"`
 }
 
 // FilterDeploymentSpec mirrors wasme's spec.filter and spec.deployment.

@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/wasmgen/wasmgen/diag"
@@ -40,7 +41,8 @@ const (
 	CodeEncoding = "WG1003"
 )
 
-var yamlLineRE = regexp.MustCompile(`^yaml: (?:line (\d+): )?(.*)$`)
+// yamlLineRE is compiled on first use: package init runs in every process.
+var yamlLineRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^yaml: (?:line (\d+): )?(.*)$`) })
 
 // ParseDocuments splits a YAML (or JSON) stream into its documents, keeping nodes
 // and positions. Empty documents are dropped.
@@ -116,7 +118,7 @@ func admit(file string, n *yaml.Node, have int, lim Limits) (diag.Finding, bool)
 func syntaxFinding(file string, err error) diag.Finding {
 	msg := err.Error()
 	line := 0
-	if m := yamlLineRE.FindStringSubmatch(msg); m != nil {
+	if m := yamlLineRE().FindStringSubmatch(msg); m != nil {
 		line, _ = strconv.Atoi(m[1])
 		msg = m[2]
 	}
@@ -127,7 +129,6 @@ func syntaxFinding(file string, err error) diag.Finding {
 // checkShape walks the tree once, counting nodes through aliases (an alias bomb
 // expands exponentially) and measuring depth, before anything else expands it.
 func checkShape(root *yaml.Node, lim Limits) string {
-	nodes := 0
 	memo := map[*yaml.Node]int{} // expanded size of each anchored subtree
 	var walk func(n *yaml.Node, depth int) (int, string)
 	walk = func(n *yaml.Node, depth int) (int, string) {
@@ -158,11 +159,7 @@ func checkShape(root *yaml.Node, lim Limits) string {
 		}
 		return size, ""
 	}
-	size, msg := walk(root, 1)
-	nodes += size
-	if msg == "" && lim.MaxNodes > 0 && nodes > lim.MaxNodes {
-		msg = fmt.Sprintf("document expands to more than %d nodes (YAML aliases included); raise the limit with --max-nodes", lim.MaxNodes)
-	}
+	_, msg := walk(root, 1)
 	return msg
 }
 

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net"
 	"net/url"
-	"regexp"
 	"strconv"
 	"strings"
 
@@ -40,7 +39,15 @@ var (
 	// An OCI reference: [registry/]repository[:tag][@sha256:digest], lowercase repository.
 	imageRef = lazyRegexp(`^([a-zA-Z0-9.-]+(:[0-9]+)?/)?[a-z0-9]+([._-][a-z0-9]+)*(/[a-z0-9]+([._-][a-z0-9]+)*)*(:[\w][\w.-]{0,127})?(@sha256:[a-f0-9]{64})?$`)
 	envName  = lazyRegexp(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
+	notLabelChars = lazyRegexp(`[^a-z0-9-]+`)
 )
+
+// IsDNS1123Label reports whether s can be a Kubernetes object name of the label kind
+// (metadata.name of a WasmFilter): at most 63 lowercase letters, digits and '-'.
+func IsDNS1123Label(s string) bool {
+	return len(s) <= 63 && dns1123Label().MatchString(s)
+}
 
 // Spec checks one decoded filter for the mesh targets (EnvoyFilter, WasmPlugin).
 // It reports every problem; it does no I/O (file references are checked by the
@@ -131,7 +138,7 @@ func (c *checker) name(path, v string, required bool) {
 		}
 		return
 	}
-	if len(v) > 63 || !dns1123Label().MatchString(v) {
+	if !IsDNS1123Label(v) {
 		hint := ""
 		if fixed := toLabel(v); fixed != "" && fixed != v {
 			hint = fmt.Sprintf("try %q", fixed)
@@ -142,7 +149,7 @@ func (c *checker) name(path, v string, required bool) {
 
 func toLabel(s string) string {
 	s = strings.ToLower(s)
-	s = regexp.MustCompile(`[^a-z0-9-]+`).ReplaceAllString(s, "-")
+	s = notLabelChars().ReplaceAllString(s, "-")
 	s = strings.Trim(s, "-")
 	if len(s) > 63 {
 		s = strings.TrimRight(s[:63], "-")

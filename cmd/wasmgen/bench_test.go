@@ -58,7 +58,7 @@ func TestParseSourcesMatchesParse(t *testing.T) {
 	var big strings.Builder
 	big.WriteString("# leading comment\n")
 	for i := 0; big.Len() < 3*parallelParseBytes; i++ {
-		switch i % 7 {
+		switch i % 8 {
 		case 0:
 			fmt.Fprintf(&big, "---\nkind: EnvoyFilter\nmetadata: {name: f%d}\nspec:\n  text: |\n    ---\n    not a marker\n", i)
 		case 1:
@@ -71,6 +71,8 @@ func TestParseSourcesMatchesParse(t *testing.T) {
 			fmt.Fprintf(&big, "---   \nlist:\n- 'quoted %d'\n- \"two\n  lines\"\n", i)
 		case 5:
 			fmt.Fprintf(&big, "--- |\n  root block scalar %d\n  ---x\n", i)
+		case 6:
+			fmt.Fprintf(&big, "---\napiVersion: v1\nkind: List\nitems:\n- {kind: A, n: %d}\n- {kind: B}\n", i)
 		default:
 			fmt.Fprintf(&big, "--- !!map\nk: v%d\n", i)
 		}
@@ -88,11 +90,11 @@ func TestParseSourcesMatchesParse(t *testing.T) {
 	}{
 		"clean":          {clean, schema.Limits{}},
 		"syntax error":   {clean + "---\na: [1\n---\nb: 2\n", schema.Limits{}},
-		"error mid-file": {replace("k: v6\n", "k: v6\n  bad: indent\n"), schema.Limits{}},
+		"error mid-file": {replace("k: v7\n", "k: v7\n  bad: indent\n"), schema.Limits{}},
 		"directive":      {"%TAG !e! tag:example.com,2000:\n" + clean, schema.Limits{}},
 		"max documents":  {clean, schema.Limits{MaxDocuments: 100}},
 		"max bytes":      {clean, schema.Limits{MaxBytes: int64(len(clean) - 1)}},
-		"binary":         {replace("k: v6", "k: v\x006"), schema.Limits{}},
+		"binary":         {replace("k: v7", "k: v\x007"), schema.Limits{}},
 		"small":          {"a: 1\n---\nb: 2\n", schema.Limits{}},
 	}
 	for name, c := range cases {

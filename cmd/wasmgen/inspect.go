@@ -18,7 +18,7 @@ import (
 // 1 when the module or its image would be refused.
 func runInspect(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	flags := newFlagSet("inspect")
-	output := flags.StringP("output", "o", "text", "output format: text or json")
+	output := flags.String("output", "text", "output format: text or json")
 	if code, done := parseFlags(flags, args, stdout, stderr); done {
 		return code
 	}

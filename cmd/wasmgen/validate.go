@@ -165,7 +165,7 @@ func parseSplit(s load.Source, lim schema.Limits) ([]render.Doc, bool) {
 		}
 		for _, n := range nodes[i] {
 			shiftLines(n, p.line-1)
-			docs = append(docs, render.Doc{File: s.Name, Node: n})
+			docs = append(docs, render.Items(render.Doc{File: s.Name, Node: n})...)
 		}
 	}
 	if lim.MaxDocuments > 0 && len(docs) > lim.MaxDocuments {

@@ -62,15 +62,15 @@ func Parse(srcs []load.Source, lim schema.Limits) ([]Doc, diag.List) {
 		nodes, errs := schema.ParseDocuments(s.Name, s.Data, lim)
 		l.Append(errs)
 		for _, n := range nodes {
-			docs = append(docs, listItems(Doc{File: s.Name, Node: n})...)
+			docs = append(docs, Items(Doc{File: s.Name, Node: n})...)
 		}
 	}
 	return docs, l
 }
 
-// listItems expands a `v1` List (what `kubectl get -o yaml` and `render --format
+// Items expands a `v1` List (what `kubectl get -o yaml` and `render --format
 // json` write) into its items, as kubectl does; any other document is itself.
-func listItems(d Doc) []Doc {
+func Items(d Doc) []Doc {
 	apiVersion, kind := schema.TypeMeta(d.Node)
 	items := schema.Field(d.Node, "items")
 	if apiVersion != "v1" || kind != "List" || items == nil || items.Kind != yaml.SequenceNode {

@@ -7,7 +7,7 @@ package scaffold
 import (
 	"embed"
 	"fmt"
-	"regexp"
+	"github.com/wasmgen/wasmgen/validate"
 	"strings"
 
 	yaml "go.yaml.in/yaml/v3"
@@ -34,11 +34,9 @@ type File struct {
 	Data []byte
 }
 
-var dns1123Label = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)
-
 // CheckName says why name cannot be a filter's metadata.name, or nil.
 func CheckName(name string) error {
-	if len(name) > 63 || !dns1123Label.MatchString(name) {
+	if !validate.IsDNS1123Label(name) {
 		return fmt.Errorf("%q is not a DNS-1123 label; expected at most 63 lowercase letters, digits and '-', starting and ending with a letter or digit", name)
 	}
 	return nil

@@ -1,7 +1,6 @@
 package krm
 
 import (
-	"sort"
 
 	"github.com/wasmgen/wasmgen/generate"
 )
@@ -68,13 +67,4 @@ var podPaths = map[string][]string{
 	"Job":         {"spec", "template"},
 	"CronJob":     {"spec", "jobTemplate", "spec", "template"},
 	"Pod":         {},
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

@@ -5,6 +5,7 @@ import (
 	"io"
 	"regexp"
 	"strings"
+	"sync"
 
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/kio"
@@ -221,18 +222,18 @@ func samePtrs(a, b []*yaml.Node) bool {
 
 // separators are what kio.ByteReader splits documents at; a stream of several
 // documents is not one ResourceList, and kyaml handles it.
-var separators = regexp.MustCompile(`\n---.*\n`)
+var separators = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\n---.*\n`) })
 
 // explicitIndent is a block scalar header with an indentation indicator, which
 // would be wrong after the item is shifted left.
-var explicitIndent = regexp.MustCompile(`[|>][-+]?[1-9]`)
+var explicitIndent = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`[|>][-+]?[1-9]`) })
 
 // splitList decodes a ResourceList as kio.ByteReader does and cuts each item's
 // text out of the input, or reports that the input is not in the block layout
 // that kustomize and kpt write (then the caller lets kyaml do everything).
 func splitList(in []byte) (*rawList, bool) {
 	s := strings.ReplaceAll(string(in), "\r\n", "\n")
-	if strings.HasPrefix(s, "---") || strings.HasPrefix(s, "%") || separators.MatchString(s) {
+	if strings.HasPrefix(s, "---") || strings.HasPrefix(s, "%") || separators().MatchString(s) {
 		return nil, false
 	}
 	var doc yaml.Node
@@ -341,7 +342,7 @@ func itemText(it *yaml.Node, lines []string, end int) (string, bool) {
 		b.WriteString(line[shift:])
 	}
 	text := b.String()
-	if shift > 0 && explicitIndent.MatchString(text) {
+	if shift > 0 && explicitIndent().MatchString(text) {
 		return "", false
 	}
 	if !strings.HasSuffix(text, "\n") {

@@ -3,7 +3,9 @@ package krm
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"reflect"
+	"slices"
 	"strings"
 
 	"github.com/wasmgen/wasmgen/generate"
@@ -39,7 +41,7 @@ func applyPatch(item *yaml.RNode, kind string, p generate.PodTemplatePatch) (boo
 		if err != nil {
 			return false, err
 		}
-		for _, k := range sortedKeys(ann) {
+		for _, k := range slices.Sorted(maps.Keys(ann)) {
 			changed = setString(a, k, ann[k]) || changed
 		}
 	}
@@ -267,7 +269,7 @@ func equalIgnoringFileAnnotations(a, b *yaml.RNode) bool {
 // replaces, so it is written back to the same file and keeps its ids.
 func copyFileAnnotations(from, to *yaml.RNode) error {
 	a := annotations(from.YNode())
-	for _, k := range sortedKeys(a) {
+	for _, k := range slices.Sorted(maps.Keys(a)) {
 		if fileAnnotation(k) {
 			if err := to.PipeE(yaml.SetAnnotation(k, a[k])); err != nil {
 				return err

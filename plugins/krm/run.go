@@ -2,7 +2,9 @@ package krm
 
 import (
 	"fmt"
+	"maps"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -216,7 +218,7 @@ var configMapKeys = []string{"istio-version", "target"}
 
 func (r *run) configMapOptions(fc *yaml.RNode, id *yaml.ResourceIdentifier) {
 	data := fc.GetDataMap()
-	for _, k := range sortedKeys(data) {
+	for _, k := range slices.Sorted(maps.Keys(data)) {
 		v := data[k]
 		switch k {
 		case "istio-version":

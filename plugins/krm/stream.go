@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"sync"
 
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
@@ -19,12 +20,12 @@ type Document struct {
 	doc  *yaml.Node  // the document node, head comments included
 }
 
-var separator = regexp.MustCompile(`(?m)^---[ \t]*(?:#.*)?(?:\n|$)`)
+var separator = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?m)^---[ \t]*(?:#.*)?(?:\n|$)`) })
 
 // ReadStream splits a manifest stream into documents and parses each one.
 func ReadStream(b []byte) ([]Document, error) {
 	s := string(bytes.ReplaceAll(b, []byte("\r\n"), []byte("\n")))
-	locs := separator.FindAllStringIndex(s, -1)
+	locs := separator().FindAllStringIndex(s, -1)
 	var docs []Document
 	add := func(sep, raw string) error {
 		d := Document{Sep: sep, Raw: raw}
