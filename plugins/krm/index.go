@@ -1,7 +1,6 @@
 package krm
 
 import (
-
 	"github.com/wasmgen/wasmgen/generate"
 )
 
