@@ -10,8 +10,6 @@ import (
 	"strings"
 
 	corev3 "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
-	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
 // Deliveries: how the .wasm reaches the proxy.
@@ -75,9 +73,9 @@ type delivery struct {
 	host      string // remote: host and port of the URL
 	port      uint32
 	tls       bool
-	volume    *corev1.Volume
-	mount     *corev1.VolumeMount
-	configMap *corev1.ConfigMap
+	volume    *Volume
+	mount     *VolumeMount
+	configMap *ConfigMap
 }
 
 // code is the filter's code source as Envoy reads it inside the proxy (nil when
@@ -160,8 +158,8 @@ func resolveDelivery(b *build) delivery {
 			return delivery{}
 		}
 		d.filename = WasmeCacheDir + "/" + sha
-		d.volume = &corev1.Volume{Name: "wasme-cache", VolumeSource: corev1.VolumeSource{HostPath: &corev1.HostPathVolumeSource{Path: WasmeCacheDir}}}
-		d.mount = &corev1.VolumeMount{Name: "wasme-cache", MountPath: WasmeCacheDir, ReadOnly: true}
+		d.volume = &Volume{Name: "wasme-cache", VolumeSource: VolumeSource{HostPath: &HostPathVolumeSource{Path: WasmeCacheDir}}}
+		d.mount = &VolumeMount{Name: "wasme-cache", MountPath: WasmeCacheDir, ReadOnly: true}
 	case DeliveryConfigMap:
 		if src != "path" {
 			return mismatch("path")
@@ -183,17 +181,17 @@ func resolveDelivery(b *build) delivery {
 		}
 		// The content hash in the name makes a new module a new ConfigMap, so the
 		// pod template changes and the workload rolls on purpose.
-		cm := &corev1.ConfigMap{
-			TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: KindConfigMap},
-			ObjectMeta: metav1.ObjectMeta{Name: name + "-wasm-" + sha[:10], Namespace: b.f.Metadata.Namespace, Labels: managedLabels(b)},
+		cm := &ConfigMap{
+			APIVersion: "v1", Kind: KindConfigMap,
+			Metadata:   ObjectMeta{Name: name + "-wasm-" + sha[:10], Namespace: b.f.Metadata.Namespace, Labels: managedLabels(b)},
 			BinaryData: map[string][]byte{configMapKey: b.in.ModuleData},
 		}
 		d.configMap = cm
 		dir := path.Join(mountRoot, name)
 		d.filename = dir + "/" + configMapKey
 		vol := volumeName(name)
-		d.volume = &corev1.Volume{Name: vol, VolumeSource: corev1.VolumeSource{ConfigMap: &corev1.ConfigMapVolumeSource{LocalObjectReference: corev1.LocalObjectReference{Name: cm.Name}}}}
-		d.mount = &corev1.VolumeMount{Name: vol, MountPath: dir, ReadOnly: true}
+		d.volume = &Volume{Name: vol, VolumeSource: VolumeSource{ConfigMap: &ConfigMapVolumeSource{Name: cm.Metadata.Name}}}
+		d.mount = &VolumeMount{Name: vol, MountPath: dir, ReadOnly: true}
 	case DeliveryImageVolume:
 		if src != "image" {
 			return mismatch("image")
@@ -201,9 +199,9 @@ func resolveDelivery(b *build) delivery {
 		dir := path.Join(mountRoot, name)
 		d.filename = dir + "/" + imageModuleFile
 		vol := volumeName(name)
-		d.volume = &corev1.Volume{Name: vol, VolumeSource: corev1.VolumeSource{Image: &corev1.ImageVolumeSource{
-			Reference: strings.TrimPrefix(s.Module.Image, "oci://"), PullPolicy: corev1.PullIfNotPresent}}}
-		d.mount = &corev1.VolumeMount{Name: vol, MountPath: dir, ReadOnly: true}
+		d.volume = &Volume{Name: vol, VolumeSource: VolumeSource{Image: &ImageVolumeSource{
+			Reference: strings.TrimPrefix(s.Module.Image, "oci://"), PullPolicy: PullIfNotPresent}}}
+		d.mount = &VolumeMount{Name: vol, MountPath: dir, ReadOnly: true}
 		b.infof("spec.delivery", CodeImageVolume, "check your clusters' version, or use delivery: agent",
 			"image volumes need Kubernetes 1.33+ (the ImageVolume feature, beta) and an image whose filesystem holds /%s", imageModuleFile)
 	case DeliveryRemote:
@@ -286,6 +284,6 @@ func configMapStep(b *build) []Object {
 	if cm == nil {
 		return nil
 	}
-	return []Object{{APIVersion: "v1", Kind: KindConfigMap, Name: cm.Name, Namespace: cm.Namespace,
+	return []Object{{APIVersion: "v1", Kind: KindConfigMap, Name: cm.Metadata.Name, Namespace: cm.Metadata.Namespace,
 		FileName: fileName(KindConfigMap, b.f.Metadata.Name, "yaml"), Body: cm, Source: b.in.Doc}}
 }

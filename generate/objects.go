@@ -38,7 +38,7 @@ type Object struct {
 	FileName string
 	// Body is the typed value: the spec (a proto.Message) for EnvoyFilter and WasmPlugin,
 	// the whole *bootstrapv3.Bootstrap for Bootstrap, and a whole typed Kubernetes
-	// object (*corev1.ConfigMap, *WorkloadPatch) otherwise.
+	// object (*ConfigMap, *WorkloadPatch) otherwise.
 	Body any
 	// Source is the filter the object came from (the first one, for a patch shared
 	// by several filters).

@@ -8,8 +8,6 @@ import (
 	"slices"
 	"strings"
 
-	corev1 "k8s.io/api/core/v1"
-
 	"github.com/wasmgen/wasmgen/diag"
 	"github.com/wasmgen/wasmgen/schema"
 )
@@ -110,14 +108,14 @@ type PodMetaPatch struct {
 // PodSpecPatch adds volumes and the istio-proxy container's mounts; strategic merge
 // merges both lists by name.
 type PodSpecPatch struct {
-	Volumes    []corev1.Volume  `json:"volumes,omitempty"`
+	Volumes    []Volume         `json:"volumes,omitempty"`
 	Containers []ContainerPatch `json:"containers,omitempty"`
 }
 
 // ContainerPatch adds mounts to one container, named for the merge.
 type ContainerPatch struct {
-	Name         string               `json:"name"`
-	VolumeMounts []corev1.VolumeMount `json:"volumeMounts"`
+	Name         string        `json:"name"`
+	VolumeMounts []VolumeMount `json:"volumeMounts"`
 }
 
 // newWorkloadPatch places a pod template patch where kind keeps its pod template.
@@ -159,8 +157,8 @@ func (p *WorkloadPatch) PodTemplate() PodTemplatePatch {
 // filterMounts is one filter's module volume, collected for the patches.
 type filterMounts struct {
 	b      *build
-	volume corev1.Volume
-	mount  corev1.VolumeMount
+	volume Volume
+	mount  VolumeMount
 }
 
 // gateway reports whether the filter's pods are gateways. Istio's gateway injection
@@ -276,8 +274,8 @@ func volumePatches(mounts []filterMounts, opts Options, l *diag.List) []Object {
 }
 
 func (g *patchGroup) object(l *diag.List, byLabel bool) Object {
-	vols := map[string]corev1.Volume{}
-	mnts := map[string]corev1.VolumeMount{}
+	vols := map[string]Volume{}
+	mnts := map[string]VolumeMount{}
 	for _, fm := range g.mounts {
 		vols[fm.volume.Name] = fm.volume
 		mnts[fm.mount.Name] = fm.mount

@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/wasmgen/wasmgen/diag"
+	_ "github.com/wasmgen/wasmgen/internal/startheap" // before package init allocates: see its doc
 )
 
 // Exit codes (CONTRACT §3).

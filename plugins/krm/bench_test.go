@@ -150,7 +150,7 @@ func BenchmarkScale(b *testing.B) {
 		b.Run(fmt.Sprintf("identity/items=%d", n), func(b *testing.B) { benchExecute(b, identity, in) })
 		b.Run(fmt.Sprintf("wasmgen/items=%d", n), func(b *testing.B) { benchFn(b, in) })
 		b.Run(fmt.Sprintf("wasmgen-kyaml/items=%d", n), func(b *testing.B) {
-			benchExecute(b, &krm.Processor{Options: krm.Options{Dir: b.TempDir()}}, in)
+			benchExecute(b, krm.Framework(&krm.Processor{Options: krm.Options{Dir: b.TempDir()}}), in)
 		})
 	}
 }
@@ -188,7 +188,7 @@ func TestExecuteScaleList(t *testing.T) {
 	}
 	var want, got bytes.Buffer
 	p := &krm.Processor{Options: krm.Options{Dir: t.TempDir()}}
-	if err := framework.Execute(p, &kio.ByteReadWriter{Reader: bytes.NewReader(canonical.Bytes()), Writer: &want, KeepReaderAnnotations: true}); err != nil {
+	if err := framework.Execute(krm.Framework(p), &kio.ByteReadWriter{Reader: bytes.NewReader(canonical.Bytes()), Writer: &want, KeepReaderAnnotations: true}); err != nil {
 		t.Fatal(err)
 	}
 	p = &krm.Processor{Options: krm.Options{Dir: t.TempDir()}}

@@ -36,7 +36,6 @@ import (
 
 	"github.com/wasmgen/wasmgen/diag"
 	"github.com/wasmgen/wasmgen/internal/render"
-	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
@@ -76,7 +75,8 @@ type Options struct {
 	DefaultNamespace string
 }
 
-// Processor is the KRM function: a framework.ResourceListProcessor.
+// Processor is the KRM function; its Process has the signature of kyaml's
+// framework.ResourceListProcessor, over this package's ResourceList.
 type Processor struct {
 	Options Options
 	// Findings holds the findings of the last Process, for the command's stderr
@@ -89,12 +89,12 @@ type Processor struct {
 
 // Process runs the function over a ResourceList. Findings become rl.Results; when
 // any is an error, the items are left as they were and an *Error is returned, so
-// framework.Execute still writes the list (with its results) and the command exits 1.
-func (p *Processor) Process(rl *framework.ResourceList) error {
+// Execute still writes the list (with its results) and the command exits 1.
+func (p *Processor) Process(rl *ResourceList) error {
 	out := Run(rl.Items, rl.FunctionConfig, nil, p.Options)
 	p.Findings = out.Findings
 	p.touched = out.Touched
-	rl.Results = append(rl.Results, Results(out.Findings)...)
+	rl.Results = append(rl.Results, ToResults(out.Findings)...)
 	if out.HasErrors() {
 		return &Error{Findings: out.Findings}
 	}

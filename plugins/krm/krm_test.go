@@ -41,7 +41,7 @@ func TestResourceLists(t *testing.T) {
 		TestDataDirectory:        filepath.Join("testdata", "resourcelist"),
 		UpdateExpectedFromActual: update(),
 		ErrorAssertionFunc:       frameworktestutil.RequireStrippedStringsEqual,
-		Processor:                func() framework.ResourceListProcessor { return processor(t) },
+		Processor:                func() framework.ResourceListProcessor { return krm.Framework(processor(t)) },
 	}
 	c.Assert(t)
 }
@@ -54,7 +54,7 @@ func TestCommand(t *testing.T) {
 		UpdateExpectedFromActual: update(),
 		ErrorAssertionFunc:       frameworktestutil.RequireStrippedStringsEqual,
 		Command: func() *cobra.Command {
-			return command.Build(processor(t), command.StandaloneEnabled, true)
+			return command.Build(krm.Framework(processor(t)), command.StandaloneEnabled, true)
 		},
 	}
 	c.Assert(t)

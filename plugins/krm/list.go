@@ -2,18 +2,18 @@ package krm
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"regexp"
 	"strings"
 	"sync"
 
-	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/kio"
 	"sigs.k8s.io/kustomize/kyaml/kio/kioutil"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
-// Execute is framework.Execute over a ResourceList held in memory, as `wasmgen
+// Execute is kyaml's framework.Execute over a ResourceList held in memory, as `wasmgen
 // fn` runs: the same reading, the same path/index annotation bookkeeping and the
 // same output, except that the items the function leaves alone are written back
 // as their input bytes instead of being re-encoded. Re-encoding every item costs
@@ -28,7 +28,7 @@ func (p *Processor) Execute(in []byte, w io.Writer) error {
 
 // tracker is a processor that says which of the items it edited in place.
 type tracker interface {
-	framework.ResourceListProcessor
+	Process(*ResourceList) error
 	edited(*yaml.RNode) bool
 }
 
@@ -47,11 +47,11 @@ type rawList struct {
 func execute(p tracker, in []byte, w io.Writer) error {
 	l, ok := splitList(in)
 	if !ok {
-		return framework.Execute(p, &kio.ByteReadWriter{Reader: bytes.NewReader(in), Writer: w, KeepReaderAnnotations: true})
+		return executeKio(p, &kio.ByteReadWriter{Reader: bytes.NewReader(in), Writer: w, KeepReaderAnnotations: true})
 	}
 	// What follows is framework.Execute and kio.ByteWriter step by step, on the
 	// nodes of the split list.
-	rl := framework.ResourceList{Items: l.items, FunctionConfig: l.functionConfig}
+	rl := ResourceList{Items: l.items, FunctionConfig: l.functionConfig}
 	before := make([]shape, len(l.items))
 	plain := make([]bool, len(l.items))
 	var managed []*yaml.RNode
@@ -84,15 +84,9 @@ func execute(p tracker, in []byte, w io.Writer) error {
 	if err := kio.ReconcileInternalAnnotations(reconcile, nodeAnnos); err != nil {
 		return err
 	}
-	results := l.results
-	if len(rl.Results) > 0 {
-		b, err := yaml.Marshal(rl.Results)
-		if err != nil {
-			return err
-		}
-		if results, err = yaml.Parse(string(b)); err != nil {
-			return err
-		}
+	results, err := resultsNode(rl.Results, l.results)
+	if err != nil {
+		return err
 	}
 	var buf bytes.Buffer
 	buf.Grow(len(in) + len(in)/2)
@@ -118,6 +112,44 @@ func execute(p tracker, in []byte, w io.Writer) error {
 		return err
 	}
 	return retErr
+}
+
+// executeKio is framework.Execute: kyaml reads the list, keeps the path/index
+// annotations in step around Process, and writes every item re-encoded.
+func executeKio(p tracker, rw *kio.ByteReadWriter) error {
+	items, err := rw.Read()
+	if err != nil {
+		return fmt.Errorf("failed to read ResourceList input: %w", err)
+	}
+	rl := ResourceList{Items: items, FunctionConfig: rw.FunctionConfig}
+	nodeAnnos, err := kio.PreprocessResourcesForInternalAnnotationMigration(rl.Items)
+	if err != nil {
+		return err
+	}
+	retErr := p.Process(&rl)
+	if err := kio.ReconcileInternalAnnotations(rl.Items, nodeAnnos); err != nil {
+		return err
+	}
+	if rw.Results, err = resultsNode(rl.Results, rw.Results); err != nil {
+		return err
+	}
+	if err := rw.Write(rl.Items); err != nil {
+		return err
+	}
+	return retErr
+}
+
+// resultsNode is the results field to write: rs encoded, or the input's results
+// when the function has none, as framework.Execute does.
+func resultsNode(rs Results, input *yaml.RNode) (*yaml.RNode, error) {
+	if len(rs) == 0 {
+		return input, nil
+	}
+	b, err := yaml.Marshal(rs)
+	if err != nil {
+		return nil, err
+	}
+	return yaml.Parse(string(b))
 }
 
 // shape is what the annotation bookkeeping may change in an item: its top-level

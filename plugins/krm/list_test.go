@@ -14,9 +14,9 @@ import (
 )
 
 // kyamlExecute is the reference: what framework.Execute writes for in.
-func kyamlExecute(p framework.ResourceListProcessor, in []byte) (string, error) {
+func kyamlExecute(p tracker, in []byte) (string, error) {
 	var out bytes.Buffer
-	err := framework.Execute(p, &kio.ByteReadWriter{Reader: bytes.NewReader(in), Writer: &out, KeepReaderAnnotations: true})
+	err := framework.Execute(frameworkAdapter{p}, &kio.ByteReadWriter{Reader: bytes.NewReader(in), Writer: &out, KeepReaderAnnotations: true})
 	return out.String(), err
 }
 
@@ -29,8 +29,8 @@ func fastExecute(p tracker, in []byte) (string, error) {
 // identityTracker changes nothing.
 type identityTracker struct{}
 
-func (identityTracker) Process(*framework.ResourceList) error { return nil }
-func (identityTracker) edited(*yaml.RNode) bool               { return false }
+func (identityTracker) Process(*ResourceList) error { return nil }
+func (identityTracker) edited(*yaml.RNode) bool     { return false }
 
 // reencoded is each item of a ResourceList as kyaml writes it alone, plus the
 // functionConfig and results: what the list means, comments included, layout not.
@@ -262,4 +262,50 @@ func FuzzExecute(f *testing.F) {
 			t.Fatalf("means something else than kyaml's output:\n%s\n---\n%s", want, got)
 		}
 	})
+}
+
+// TestFallbackIsFrameworkExecute: input that Execute cannot cut into items (here
+// every golden case as JSON) goes through executeKio, which must write exactly
+// what kyaml's framework.Execute writes, results and errors included.
+func TestFallbackIsFrameworkExecute(t *testing.T) {
+	cases, _ := filepath.Glob(filepath.Join("testdata", "resourcelist", "*", "input.yaml"))
+	if len(cases) == 0 {
+		t.Fatal("no cases")
+	}
+	withResults := 0
+	for _, c := range cases {
+		dir := filepath.Dir(c)
+		t.Run(filepath.Base(dir), func(t *testing.T) {
+			b, err := os.ReadFile(c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			n, err := yaml.Parse(string(b))
+			if err != nil {
+				t.Fatal(err)
+			}
+			in, err := n.MarshalJSON()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, ok := splitList(in); ok {
+				t.Fatal("the JSON form is split: the fallback would not run")
+			}
+			chdir(t, dir)
+			want, werr := kyamlExecute(newProcessor(t), in)
+			got, gerr := fastExecute(newProcessor(t), in)
+			if (werr == nil) != (gerr == nil) || werr != nil && werr.Error() != gerr.Error() {
+				t.Fatalf("error %v, framework.Execute's %v", gerr, werr)
+			}
+			if got != want {
+				t.Errorf("differs from framework.Execute:\n--- kyaml\n%s\n--- Execute\n%s", want, got)
+			}
+			if strings.Contains(got, "\nresults:") {
+				withResults++
+			}
+		})
+	}
+	if withResults == 0 {
+		t.Error("no case has results: their encoding is not compared")
+	}
 }

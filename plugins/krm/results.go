@@ -6,16 +6,62 @@ import (
 	"strings"
 
 	"github.com/wasmgen/wasmgen/diag"
-	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
-// Results turns findings into KRM results: severity, the item as resourceRef, the
+// ResourceList is the function's view of a config.kubernetes.io/v1 ResourceList,
+// the shape of kyaml's framework.ResourceList. The framework package itself is not
+// linked: it brings kube-openapi's validators, whose package init (format regexps)
+// costs every wasmgen process ~7 ms of start-up, and `wasmgen validate` is measured
+// on start-up (issue #7). The tests run the function under framework.Execute and
+// compare (list_test.go, protocol_test.go).
+type ResourceList struct {
+	Items          []*yaml.RNode
+	FunctionConfig *yaml.RNode
+	Results        Results
+}
+
+// Result is one entry of a ResourceList's results, encoded as kyaml's
+// framework.Result is (KRM Functions Specification).
+type Result struct {
+	Message     string                   `yaml:"message,omitempty" json:"message,omitempty"`
+	Severity    Severity                 `yaml:"severity,omitempty" json:"severity,omitempty"`
+	ResourceRef *yaml.ResourceIdentifier `yaml:"resourceRef,omitempty" json:"resourceRef,omitempty"`
+	Field       *Field                   `yaml:"field,omitempty" json:"field,omitempty"`
+	File        *File                    `yaml:"file,omitempty" json:"file,omitempty"`
+	Tags        map[string]string        `yaml:"tags,omitempty" json:"tags,omitempty"`
+}
+
+// Results are a ResourceList's results.
+type Results []*Result
+
+// Severity of a result: error, warning or info.
+type Severity string
+
+// The severities of the specification.
+const (
+	SeverityError   Severity = "error"
+	SeverityWarning Severity = "warning"
+	SeverityInfo    Severity = "info"
+)
+
+// Field is the field of the resource a result is about.
+type Field struct {
+	Path string `yaml:"path,omitempty" json:"path,omitempty"`
+}
+
+// File is the file holding the resource a result is about.
+type File struct {
+	Path  string `yaml:"path,omitempty" json:"path,omitempty"`
+	Index int    `yaml:"index,omitempty" json:"index,omitempty"`
+}
+
+// ToResults turns findings into KRM results: severity, the item as resourceRef, the
 // field path and the item's file. The code leads the tags so tools can filter on it.
-func Results(fs []Finding) framework.Results {
-	var out framework.Results
+func ToResults(fs []Finding) Results {
+	var out Results
 	for _, f := range fs {
-		r := &framework.Result{
+		r := &Result{
 			Message:  f.Msg,
 			Severity: severity(f.Severity),
 			Tags:     map[string]string{},
@@ -32,10 +78,10 @@ func Results(fs []Finding) framework.Results {
 			r.ResourceRef = &ref
 		}
 		if f.Path != "" {
-			r.Field = &framework.Field{Path: f.Path}
+			r.Field = &Field{Path: f.Path}
 		}
 		if f.Pos.File != "" {
-			r.File = &framework.File{Path: f.Pos.File, Index: f.Index}
+			r.File = &File{Path: f.Pos.File, Index: f.Index}
 		}
 		if len(r.Tags) == 0 {
 			r.Tags = nil
@@ -45,14 +91,14 @@ func Results(fs []Finding) framework.Results {
 	return out
 }
 
-func severity(s diag.Severity) framework.Severity {
+func severity(s diag.Severity) Severity {
 	switch s {
 	case diag.Error:
-		return framework.Error
+		return SeverityError
 	case diag.Warning:
-		return framework.Warning
+		return SeverityWarning
 	}
-	return framework.Info
+	return SeverityInfo
 }
 
 // Summary is the readable form for stderr: one line per error and warning (FILE:
