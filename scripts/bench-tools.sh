@@ -1,7 +1,6 @@
 #!/usr/bin/env bash
 # Installs the tools scripts/bench.sh compares against, beyond those of scripts/tools.sh:
-# kubeconform (built once into ~/.cache/wasmgen-tools) and hyperfine (Debian package);
-# prints export lines, including the Istio CRDs kubeconform's schemas are made from.
+# kubeconform (built once into ~/.cache/wasmgen-tools); prints export lines, including the Istio CRDs kubeconform's schemas are made from.
 # Usage: eval "$(scripts/bench-tools.sh)"
 set -euo pipefail
 cache=${WASMGEN_TOOLS:-$HOME/.cache/wasmgen-tools}
@@ -9,10 +8,6 @@ kc=$cache/kubeconform-v0.8.0/kubeconform
 if [ ! -x "$kc" ]; then
 	echo "installing kubeconform v0.8.0 (once; cached in $(dirname "$kc"))" >&2
 	(cd /tmp && GOBIN=$(dirname "$kc") GOFLAGS= go install github.com/yannh/kubeconform/cmd/kubeconform@v0.8.0 >&2)
-fi
-if ! command -v hyperfine >/dev/null; then
-	echo "installing hyperfine (apt-get)" >&2
-	{ apt-get update && apt-get install -y hyperfine; } >&2
 fi
 # The Istio module istioctl is built from (scripts/tools.sh) ships the CRDs.
 istio=$(cd /tmp && GOFLAGS= go mod download -json istio.io/istio@v0.0.0-20260827124520-eed52ebb66ad | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')
