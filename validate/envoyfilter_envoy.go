@@ -73,6 +73,7 @@ const (
 	CodeWasmNoCode      = "WG7044" // vm_config without code
 	CodeWasmSharedVM    = "WG7045" // one vm_id, different code or configuration
 	CodeWasmNoVM        = "WG7047" // plugin without vm_config
+	CodeWasmEnvKey      = "WG7048" // an environment variable key given twice
 	CodeFilterOrder     = "WG7102" // terminal filter not last / last filter not terminal
 	CodeMissingTyped    = "WG7106" // a filter named without typed_config (bootstrap)
 	CodeDeprecatedName  = "WG7051" // deprecated filter name in a patch value or bootstrap
@@ -345,6 +346,26 @@ func (c *envoyChecker) networkChain(fs []*listenerv3.Filter, path string) {
 	}
 }
 
+// envKeys is Envoy's rule when it builds a plugin's WasmConfig: every environment
+// variable key is unique across host_env_keys and key_values (key_values, a map,
+// cannot repeat one itself). The message is Envoy's (extensions/common/wasm/plugin.cc).
+func (c *envoyChecker) envKeys(pc *wasmv3.PluginConfig, ep string) {
+	env := pc.GetVmConfig().GetEnvironmentVariables()
+	seen := map[string]bool{}
+	for i, k := range env.GetHostEnvKeys() {
+		_, inValues := env.GetKeyValues()[k]
+		if seen[k] || inValues {
+			hint := "drop the repeated key"
+			if inValues {
+				hint = "keep the key in host_env_keys (the proxy's value) or in key_values (a fixed value), not both"
+			}
+			c.errorf(pathIdx(pathKey(ep, "host_env_keys"), i), CodeWasmEnvKey, hint,
+				"Key %s is duplicated in envoy.extensions.wasm.v3.VmConfig.environment_variables for %s. All the keys must be unique.", k, pc.GetName())
+		}
+		seen[k] = true
+	}
+}
+
 // wasm applies the rules Envoy enforces only when it loads the plugin.
 func (c *envoyChecker) wasm(pc *wasmv3.PluginConfig, path string) {
 	c.jsonConfig(pc.GetConfiguration(), pathKey(path, "configuration"))
@@ -364,6 +385,7 @@ func (c *envoyChecker) wasm(pc *wasmv3.PluginConfig, path string) {
 		c.errorf(pathKey(vp, "runtime"), CodeWasmRuntime, diag.DidYouMean(rt, wasmRuntimes), "unknown Wasm runtime %q; expected %s (official Envoy and Istio builds ship v8)", rt, wasmRuntimesMessage)
 	}
 	c.jsonConfig(vm.GetConfiguration(), pathKey(vp, "configuration"))
+	c.envKeys(pc, pathKey(vp, "environment_variables"))
 	cp := pathKey(vp, "code")
 	code := vm.GetCode()
 	var id string
