@@ -98,7 +98,7 @@ func ParseDocuments(file string, data []byte, lim Limits) ([]*yaml.Node, diag.Li
 			l.Add(f)
 			return docs, l
 		}
-		docs = append(docs, n.Content[0])
+		docs = append(docs, resolveMerges(file, n.Content[0], &l))
 	}
 	return docs, l
 }
@@ -325,7 +325,7 @@ func parseJSONStream(file string, data []byte, lim Limits) ([]*yaml.Node, diag.L
 			l.Add(f)
 			return docs, l
 		}
-		docs = append(docs, n.Content[0])
+		docs = append(docs, resolveMerges(file, n.Content[0], &l))
 	}
 	return docs, l
 }
