@@ -26,6 +26,14 @@ func resolveMerges(file string, n *yaml.Node, l *diag.List) *yaml.Node {
 	return r.node(n)
 }
 
+// ResolveMerges applies merge keys to a node that did not come through
+// ParseDocuments (a KRM item kyaml parsed), n itself left as it is.
+func ResolveMerges(file string, n *yaml.Node) (*yaml.Node, diag.List) {
+	var l diag.List
+	r := resolveMerges(file, n, &l)
+	return r, l
+}
+
 type merger struct {
 	file string
 	l    *diag.List

@@ -73,6 +73,10 @@ func newProcessor(t *testing.T) *Processor {
 	return &Processor{Options: Options{Files: r, Dir: abs}}
 }
 
+// unsplit are the golden cases Execute does not cut into items (anchors), so
+// kyaml reads and writes them whole.
+var unsplit = map[string]bool{"merge-keys": true}
+
 // TestExecuteMatchesKyaml runs every golden case both ways. On the input as
 // kustomize and kpt send it (kyaml's own encoding, made here by an identity
 // pass) the outputs are byte for byte the same; on the hand-written inputs they
@@ -88,6 +92,12 @@ func TestExecuteMatchesKyaml(t *testing.T) {
 			in, err := os.ReadFile(c)
 			if err != nil {
 				t.Fatal(err)
+			}
+			if unsplit[filepath.Base(dir)] {
+				if _, ok := splitList(in); ok {
+					t.Fatal("the case is listed as not split, and is split")
+				}
+				t.Skip("anchors: Execute hands the list to kyaml whole (TestFallbackIsFrameworkExecute covers that path)")
 			}
 			canonical, err := kyamlExecute(identityTracker{}, in)
 			if err != nil {

@@ -150,7 +150,7 @@ func (r *run) scan() {
 			keys[key] = 1
 		}
 		r.locs[key] = &locator{ref: ref(apiVersion, kind, ns, name), file: path, index: atoi(index)}
-		doc := render.Doc{File: key, Node: n}
+		doc := render.Doc{File: key, Node: r.merged(key, n)}
 		if isFilter {
 			r.filters = append(r.filters, filterDoc{doc: doc, dir: r.dirOf(path), item: i, path: path})
 			continue
@@ -165,6 +165,14 @@ func (r *run) scan() {
 		r.workloads[identity("", w.Kind, w.Namespace, w.Name)] = i
 		r.wl = append(r.wl, w)
 	}
+}
+
+// merged is an item's node with YAML merge keys applied, as documents read from
+// files are (schema.ParseDocuments), for reading; the item itself stays as it is.
+func (r *run) merged(key string, n *yaml.Node) *yaml.Node {
+	m, errs := schema.ResolveMerges(key, n)
+	r.addAll(errs, nil)
+	return m
 }
 
 // dirOf is the directory a spec item's file references resolve against.
@@ -203,7 +211,7 @@ func (r *run) functionConfig(fc *yaml.RNode) {
 			key += "#functionConfig"
 		}
 		r.locs[key] = &locator{ref: id, file: path, index: atoi(index)}
-		r.filters = append(r.filters, filterDoc{doc: render.Doc{File: key, Node: n}, dir: r.dirOf(path), item: -1, path: path})
+		r.filters = append(r.filters, filterDoc{doc: render.Doc{File: key, Node: r.merged(key, n)}, dir: r.dirOf(path), item: -1, path: path})
 	case "ConfigMap":
 		r.configMapOptions(fc, id)
 	default:
