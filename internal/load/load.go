@@ -77,6 +77,9 @@ func (r *Root) Resolve(dir, ref string) (string, error) {
 	}
 	real, err := filepath.EvalSymlinks(p)
 	if err != nil {
+		if lerr := r.danglingLink(p); lerr != nil {
+			return "", lerr
+		}
 		// A missing file that would be outside anyway is reported as outside: that is
 		// the mistake to fix first.
 		if abs, aerr := filepath.Abs(p); aerr == nil && !within(r.lexical, abs) && !within(r.dir, abs) {
@@ -88,6 +91,32 @@ func (r *Root) Resolve(dir, ref string) (string, error) {
 		return "", fmt.Errorf("%w %s; keep files under the root or pass --root", ErrOutsideRoot, r.shown)
 	}
 	return real, nil
+}
+
+// danglingLink explains a reference that is a symlink to nothing: where it points,
+// and that this is outside the root when it is (the mistake to fix first). nil
+// when p is not such a link.
+func (r *Root) danglingLink(p string) error {
+	fi, err := os.Lstat(p)
+	if err != nil || fi.Mode()&fs.ModeSymlink == 0 {
+		return nil
+	}
+	target, err := os.Readlink(p)
+	if err != nil {
+		return nil
+	}
+	abs := target
+	if !filepath.IsAbs(abs) {
+		dir, err := filepath.EvalSymlinks(filepath.Dir(p))
+		if err != nil {
+			return nil
+		}
+		abs = filepath.Join(dir, target)
+	}
+	if !within(r.dir, abs) {
+		return fmt.Errorf("%w %s: %s is a symlink to %s; keep files under the root or pass --root", ErrOutsideRoot, r.shown, filepath.Base(p), target)
+	}
+	return fmt.Errorf("%s is a symlink to %s, which does not exist", filepath.Base(p), target)
 }
 
 // ReadFile reads a file inside the root (Resolve first).
