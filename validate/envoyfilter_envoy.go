@@ -74,6 +74,7 @@ const (
 	CodeWasmSharedVM    = "WG7045" // one vm_id, different code or configuration
 	CodeWasmNoVM        = "WG7047" // plugin without vm_config
 	CodeWasmEnvKey      = "WG7048" // an environment variable key given twice
+	CodeWasmFailBoth    = "WG7049" // fail_open and failure_policy both set
 	CodeFilterOrder     = "WG7102" // terminal filter not last / last filter not terminal
 	CodeMissingTyped    = "WG7106" // a filter named without typed_config (bootstrap)
 	CodeDeprecatedName  = "WG7051" // deprecated filter name in a patch value or bootstrap
@@ -369,6 +370,12 @@ func (c *envoyChecker) envKeys(pc *wasmv3.PluginConfig, ep string) {
 // wasm applies the rules Envoy enforces only when it loads the plugin.
 func (c *envoyChecker) wasm(pc *wasmv3.PluginConfig, path string) {
 	c.jsonConfig(pc.GetConfiguration(), pathKey(path, "configuration"))
+	// Envoy's plugin constructor (wasm.cc), from the proxies that know failure_policy;
+	// older ones ignore the field (olderProxy warns).
+	if pc.GetFailOpen() && pc.GetFailurePolicy() != wasmv3.FailurePolicy_UNSPECIFIED && (c.minor == 0 || c.minor >= minorFailurePolicy) {
+		c.errorf(pathKey(path, "failure_policy"), CodeWasmFailBoth, "drop fail_open (deprecated): failure_policy: FAIL_OPEN says the same",
+			"only one of fail_open or failure_policy can be set")
+	}
 	vm := pc.GetVmConfig()
 	vp := pathKey(path, "vm_config")
 	if vm == nil {
