@@ -599,6 +599,37 @@ func TestWasmPlugin(t *testing.T) {
 	if !hasCode(l, CodeWasmPluginOld, diag.Error) {
 		t.Errorf("1.11: want %s", CodeWasmPluginOld)
 	}
+	// WasmPlugin.type exists from Istio 1.20: not written before, and a network
+	// plugin cannot be expressed there.
+	for _, tc := range []struct {
+		minor   int
+		typ     string
+		want    extensions.PluginType
+		refused bool
+	}{
+		{19, "", extensions.PluginType_UNSPECIFIED_PLUGIN_TYPE, false},
+		{19, "type: network", 0, true},
+		{20, "", extensions.PluginType_HTTP, false},
+		{20, "type: network", extensions.PluginType_NETWORK, false},
+	} {
+		lines := []string{"module: {url: 'https://x.example/f.wasm', sha256: " + testSHA + "}"}
+		if tc.typ != "" {
+			lines = append(lines, tc.typ)
+		}
+		objs, l := render(t, Options{Target: TargetWasmPlugin, IstioMinor: tc.minor}, input(t, "f", lines...))
+		if tc.refused {
+			if !hasCode(l, CodeWasmPlugin, diag.Error) || !strings.Contains(l.Error(), "Istio 1.20") || len(find(objs, KindWasmPlugin)) != 0 {
+				t.Errorf("1.%d %s: want a %s error naming Istio 1.20, got %v", tc.minor, tc.typ, CodeWasmPlugin, l)
+			}
+			continue
+		}
+		if l.HasErrors() {
+			t.Fatalf("1.%d %s: %v", tc.minor, tc.typ, l)
+		}
+		if got := one(t, objs, KindWasmPlugin).Body.(*extensions.WasmPlugin).GetType(); got != tc.want {
+			t.Errorf("1.%d %s: type %v, want %v", tc.minor, tc.typ, got, tc.want)
+		}
+	}
 }
 
 func TestBootstrap(t *testing.T) {

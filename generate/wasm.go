@@ -67,6 +67,10 @@ const (
 	// has fetched http(s) modules of EnvoyFilter EXTENSION_CONFIG patches since 1.9
 	// (istio.io 1.9 "Distributing WebAssembly Modules"), but only with a real sha256.
 	minorAgent = 12
+	// WasmPlugin.type (PluginType HTTP|NETWORK, field 14): in istio.io/api v1.20.0's
+	// extensions/v1alpha1/wasm.proto, not in v1.19.0's; before it every WasmPlugin is
+	// an HTTP filter, and a 1.19 CRD does not know the field.
+	minorPluginType = 20
 )
 
 // Names of Envoy filters and types.

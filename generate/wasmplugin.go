@@ -55,11 +55,17 @@ func wasmPluginStep(b *build) []Object {
 	spec := &extensions.WasmPlugin{
 		PluginName: s.RootID,
 		Phase:      pluginPhases[s.Placement.Phase],
-		Type:       extensions.PluginType_HTTP,
 		Match:      []*extensions.WasmPlugin_TrafficSelector{{Mode: workloadModes[s.Context]}},
 	}
-	if s.Type == "network" {
+	switch {
+	case b.opts.IstioMinor >= minorPluginType && s.Type == "network":
 		spec.Type = extensions.PluginType_NETWORK
+	case b.opts.IstioMinor >= minorPluginType:
+		spec.Type = extensions.PluginType_HTTP
+	case s.Type == "network":
+		report("spec.type", CodeWasmPlugin, "render for --istio-version 1.20 or later, or use --target istio",
+			"a network WasmPlugin needs Istio 1.20 or later (WasmPlugin.type); this render is for Istio 1.%d", b.opts.IstioMinor)
+		return nil
 	}
 	if len(s.Selector.MatchLabels) > 0 {
 		labels := map[string]string{}

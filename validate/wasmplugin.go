@@ -49,7 +49,53 @@ func WasmPlugin(file string, doc *yaml.Node, opts Options) diag.List {
 	return c.Finish()
 }
 
+// Istio minors whose WasmPlugin first has these (istio.io/api's
+// extensions/v1alpha1/wasm.proto at each release tag served by the Go module proxy,
+// v1.19.0 to v1.27.0: type and targetRef from v1.20.0, targetRefs from v1.22.0,
+// FAIL_RELOAD from v1.27.0; the kind itself from Istio 1.12, istio/istio#33374).
+const (
+	minorWasmPlugin = 12
+	minorPluginType = 20
+	minorTargetRef  = 20
+	minorTargetRefs = 22
+	minorFailReload = 27
+)
+
+// olderWasmPlugin warns about what the target Istio's WasmPlugin does not have: its
+// CRD drops or refuses the field, so the setting does not apply.
+func (c *Checker) olderWasmPlugin(ix *posIndex, wp *extensions.WasmPlugin) {
+	m := c.opts.IstioMinor
+	if m == 0 {
+		return
+	}
+	if m < minorWasmPlugin {
+		c.warnf(ix, "", CodeOlderIstio, "use an EnvoyFilter (wasmgen render --target istio), or target Istio 1.12 or later",
+			"WasmPlugin exists from Istio 1.12; Istio 1.%d does not know the kind", m)
+		return
+	}
+	older := func(path, field string, since int, hint string) {
+		c.warnf(ix, path, CodeOlderIstio, hint, "WasmPlugin %s exists from Istio 1.%d; Istio 1.%d does not know it", field, since, m)
+	}
+	if wp.GetType() != extensions.PluginType_UNSPECIFIED_PLUGIN_TYPE && m < minorPluginType {
+		older("spec.type", "type", minorPluginType, "drop it: before Istio 1.20 every WasmPlugin is an HTTP filter")
+	}
+	if wp.GetTargetRef() != nil && m < minorTargetRef {
+		older("spec.targetRef", "targetRef", minorTargetRef, "select the workloads with selector.matchLabels")
+	}
+	if len(wp.GetTargetRefs()) > 0 && m < minorTargetRefs {
+		hint := "select the workloads with selector.matchLabels"
+		if m >= minorTargetRef {
+			hint = "use the single targetRef on Istio 1.20–1.21"
+		}
+		older("spec.targetRefs", "targetRefs", minorTargetRefs, hint)
+	}
+	if wp.GetFailStrategy() == extensions.FailStrategy_FAIL_RELOAD && m < minorFailReload {
+		older("spec.failStrategy", "failStrategy FAIL_RELOAD", minorFailReload, "use FAIL_CLOSE or FAIL_OPEN")
+	}
+}
+
 func (c *Checker) wasmPlugin(ix *posIndex, wp *extensions.WasmPlugin) {
+	c.olderWasmPlugin(ix, wp)
 	set := 0
 	if wp.GetSelector() != nil {
 		set++

@@ -58,3 +58,39 @@ func TestWasmPluginRules(t *testing.T) {
 		})
 	}
 }
+
+func TestWasmPluginOlderIstio(t *testing.T) {
+	const ok = "  url: oci://ghcr.io/a/b:v1\n"
+	for _, tt := range []struct {
+		name, spec string
+		minor      int
+		msg        string // "" = no finding
+	}{
+		{"kind before 1.12", ok, 11, "WasmPlugin exists from Istio 1.12"},
+		{"kind on 1.12", ok, 12, ""},
+		{"type on 1.19", ok + "  type: HTTP\n", 19, "WasmPlugin type exists from Istio 1.20; Istio 1.19 does not know it"},
+		{"type on 1.20", ok + "  type: NETWORK\n", 20, ""},
+		{"targetRef on 1.19", ok + "  targetRef: {kind: Service, name: s}\n", 19, "WasmPlugin targetRef exists from Istio 1.20"},
+		{"targetRef on 1.20", ok + "  targetRef: {kind: Service, name: s}\n", 20, ""},
+		{"targetRefs on 1.21", ok + "  targetRefs: [{kind: Service, name: s}]\n", 21, "use the single targetRef on Istio 1.20–1.21"},
+		{"targetRefs on 1.22", ok + "  targetRefs: [{kind: Service, name: s}]\n", 22, ""},
+		{"FAIL_RELOAD on 1.26", ok + "  failStrategy: FAIL_RELOAD\n", 26, "failStrategy FAIL_RELOAD exists from Istio 1.27"},
+		{"FAIL_RELOAD on 1.27", ok + "  failStrategy: FAIL_RELOAD\n", 27, ""},
+		{"FAIL_OPEN on 1.12", ok + "  failStrategy: FAIL_OPEN\n", 12, ""},
+		{"newest", ok + "  type: HTTP\n  failStrategy: FAIL_RELOAD\n", 0, ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			l := run(t, "p.yaml", wp(tt.spec), Options{IstioMinor: tt.minor})
+			got := fmtList(l)
+			if tt.msg == "" {
+				if len(l) != 0 {
+					t.Fatalf("want no findings, got:\n%s", got)
+				}
+				return
+			}
+			if !strings.Contains(got, tt.msg) || !strings.Contains(got, CodeOlderIstio) || l.HasErrors() {
+				t.Fatalf("want a %s warning %q, got:\n%s", CodeOlderIstio, tt.msg, got)
+			}
+		})
+	}
+}
