@@ -372,6 +372,7 @@ func (c *envoyChecker) wasm(pc *wasmv3.PluginConfig, path string) {
 	c.jsonConfig(pc.GetConfiguration(), pathKey(path, "configuration"))
 	// Envoy's plugin constructor (wasm.cc), from the proxies that know failure_policy;
 	// older ones ignore the field (olderProxy warns).
+	//lint:ignore SA1019 the rule is about the deprecated field
 	if pc.GetFailOpen() && pc.GetFailurePolicy() != wasmv3.FailurePolicy_UNSPECIFIED && (c.minor == 0 || c.minor >= minorFailurePolicy) {
 		c.errorf(pathKey(path, "failure_policy"), CodeWasmFailBoth, "drop fail_open (deprecated): failure_policy: FAIL_OPEN says the same",
 			"only one of fail_open or failure_policy can be set")
