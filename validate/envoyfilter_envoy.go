@@ -374,7 +374,7 @@ func (c *envoyChecker) wasm(pc *wasmv3.PluginConfig, path string) {
 	// older ones ignore the field (olderProxy warns).
 	//lint:ignore SA1019 the rule is about the deprecated field
 	if pc.GetFailOpen() && pc.GetFailurePolicy() != wasmv3.FailurePolicy_UNSPECIFIED && (c.minor == 0 || c.minor >= minorFailurePolicy) {
-		c.errorf(pathKey(path, "failure_policy"), CodeWasmFailBoth, "drop fail_open (deprecated): failure_policy: FAIL_OPEN says the same",
+		c.errorf(pathKey(path, "failure_policy"), CodeWasmFailBoth, "set only failure_policy (fail_open is deprecated; fail_open: true means FAIL_OPEN)",
 			"only one of fail_open or failure_policy can be set")
 	}
 	vm := pc.GetVmConfig()
