@@ -44,10 +44,15 @@ func (m *merger) node(n *yaml.Node) *yaml.Node {
 	if n == nil {
 		return nil
 	}
-	if r, ok := m.done[n]; ok {
-		return r
+	// Only an anchored node can be reached twice (through aliases); the rest of
+	// the tree is visited once and needs no memo.
+	shared := n.Anchor != ""
+	if shared {
+		if r, ok := m.done[n]; ok {
+			return r
+		}
+		m.done[n] = n // a cycle (refused by the parser) ends here
 	}
-	m.done[n] = n // a cycle (refused by the parser) ends here
 	r := n
 	switch n.Kind {
 	case yaml.AliasNode:
@@ -74,7 +79,9 @@ func (m *merger) node(n *yaml.Node) *yaml.Node {
 			r = &c
 		}
 	}
-	m.done[n] = r
+	if shared {
+		m.done[n] = r
+	}
 	return r
 }
 

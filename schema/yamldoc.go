@@ -62,6 +62,8 @@ func ParseDocuments(file string, data []byte, lim Limits) ([]*yaml.Node, diag.Li
 		return nil, l
 	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
+	// A merge key is written "<<"; without one in the text there is nothing to apply.
+	merges := bytes.Contains(data, []byte("<<"))
 	var docs []*yaml.Node
 	for {
 		var n yaml.Node
@@ -98,7 +100,11 @@ func ParseDocuments(file string, data []byte, lim Limits) ([]*yaml.Node, diag.Li
 			l.Add(f)
 			return docs, l
 		}
-		docs = append(docs, resolveMerges(file, n.Content[0], &l))
+		doc := n.Content[0]
+		if merges {
+			doc = resolveMerges(file, doc, &l)
+		}
+		docs = append(docs, doc)
 	}
 	return docs, l
 }
@@ -325,7 +331,7 @@ func parseJSONStream(file string, data []byte, lim Limits) ([]*yaml.Node, diag.L
 			l.Add(f)
 			return docs, l
 		}
-		docs = append(docs, resolveMerges(file, n.Content[0], &l))
+		docs = append(docs, n.Content[0]) // JSON has no merge keys: "<<" is a quoted string there
 	}
 	return docs, l
 }
