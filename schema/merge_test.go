@@ -22,24 +22,9 @@ func plain(t *testing.T, src string) any {
 // left in the nodes shows as a "<<" key.
 func tree(t *testing.T, n *yaml.Node) any {
 	t.Helper()
-	n = resolve(n)
-	switch n.Kind {
-	case yaml.MappingNode:
-		m := map[string]any{}
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			m[resolve(n.Content[i]).Value] = tree(t, n.Content[i+1])
-		}
-		return m
-	case yaml.SequenceNode:
-		l := []any{}
-		for _, e := range n.Content {
-			l = append(l, tree(t, e))
-		}
-		return l
-	}
-	var v any
-	if err := n.Decode(&v); err != nil {
-		t.Fatal(err)
+	v, ok := plainTree(n)
+	if !ok {
+		t.Fatal("a scalar does not decode")
 	}
 	return v
 }
@@ -178,7 +163,8 @@ func FuzzMergeKeys(f *testing.F) {
 	})
 }
 
-// plainTree is tree without a testing.T: false where a scalar does not decode.
+// plainTree reads a node tree as plain data, aliases followed, merge keys left as
+// keys; false where a scalar does not decode.
 func plainTree(n *yaml.Node) (any, bool) {
 	n = resolve(n)
 	switch n.Kind {
