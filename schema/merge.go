@@ -133,8 +133,12 @@ func (m *merger) sources(v *yaml.Node) []*yaml.Node {
 	one := func(e *yaml.Node) *yaml.Node {
 		r := resolve(m.node(e))
 		if r == nil || r.Kind != yaml.MappingNode {
+			found := "nothing"
+			if r != nil {
+				found = describe(r)
+			}
 			m.l.Add(diag.Finding{Pos: pos(m.file, e), Severity: diag.Error, Code: CodeMerge,
-				Msg:  fmt.Sprintf("merge key << expects a mapping or a list of mappings, found %s", describe(resolve(e))),
+				Msg:  fmt.Sprintf("merge key << expects a mapping or a list of mappings, found %s", found),
 				Hint: "merge an anchored mapping: <<: *name"})
 			return nil
 		}

@@ -2,6 +2,7 @@ package schema
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 
 	yaml "go.yaml.in/yaml/v3"
@@ -95,6 +96,13 @@ func TestMergeKeyErrors(t *testing.T) {
 				t.Errorf("want one %s with a line, got %v", CodeMerge, l)
 			}
 		})
+	}
+	// A node tree built by other code (a KRM item) may hold an alias to nothing.
+	broken := &yaml.Node{Kind: yaml.MappingNode, Content: []*yaml.Node{
+		{Kind: yaml.ScalarNode, Tag: mergeTag, Value: "<<", Line: 1, Column: 1},
+		{Kind: yaml.AliasNode, Line: 1, Column: 5}}}
+	if _, l := ResolveMerges("m.yaml", broken); len(l) != 1 || l[0].Code != CodeMerge || !strings.Contains(l[0].Msg, "found nothing") {
+		t.Errorf("alias to nothing: %v", l)
 	}
 	// A quoted "<<" is an ordinary key.
 	docs, l := ParseDocuments("m.yaml", []byte("x:\n  '<<': 1\n"), DefaultLimits)
