@@ -15,6 +15,8 @@ import (
 	routerv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/http/router/v3"
 	hcm "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/http_connection_manager/v3"
 	"google.golang.org/protobuf/types/known/durationpb"
+
+	"github.com/wasmgen/wasmgen/compat"
 )
 
 const (
@@ -54,8 +56,8 @@ func bootstrapStep(b *build) []Object {
 			"the standalone Envoy cannot load this module: it reads a local file or fetches over http(s), and cannot pull an OCI image")
 		return nil
 	}
-	// The bootstrap is for a current Envoy, whatever --istio-version says.
-	pc := b.pluginConfig(code, NewestIstioMinor)
+	// The bootstrap is for a standalone Envoy (Options.Envoy), not the mesh's proxy.
+	pc := b.pluginConfig(code, b.opts.Envoy)
 	wasm, _ := b.wasmFilter(pc)
 	wasmAny := b.any("spec", wasm)
 	routerAny := b.any("spec", &routerv3.Router{})
@@ -77,15 +79,15 @@ func bootstrapStep(b *build) []Object {
 	}
 	var filters []*listenerv3.Filter
 	if s.Type == "network" {
-		filters = append(filters, &listenerv3.Filter{Name: wasmNetworkFilterName, ConfigType: &listenerv3.Filter_TypedConfig{TypedConfig: wasmAny}})
-		h.HttpFilters = []*hcm.HttpFilter{{Name: routerName, ConfigType: &hcm.HttpFilter_TypedConfig{TypedConfig: routerAny}}}
+		filters = append(filters, &listenerv3.Filter{Name: compat.WasmNetworkFilter, ConfigType: &listenerv3.Filter_TypedConfig{TypedConfig: wasmAny}})
+		h.HttpFilters = []*hcm.HttpFilter{{Name: compat.Router, ConfigType: &hcm.HttpFilter_TypedConfig{TypedConfig: routerAny}}}
 	} else {
 		h.HttpFilters = []*hcm.HttpFilter{
-			{Name: wasmHTTPFilterName, ConfigType: &hcm.HttpFilter_TypedConfig{TypedConfig: wasmAny}},
-			{Name: routerName, ConfigType: &hcm.HttpFilter_TypedConfig{TypedConfig: routerAny}},
+			{Name: compat.WasmHTTPFilter, ConfigType: &hcm.HttpFilter_TypedConfig{TypedConfig: wasmAny}},
+			{Name: compat.Router, ConfigType: &hcm.HttpFilter_TypedConfig{TypedConfig: routerAny}},
 		}
 	}
-	filters = append(filters, &listenerv3.Filter{Name: hcmName, ConfigType: &listenerv3.Filter_TypedConfig{TypedConfig: b.any("spec", h)}})
+	filters = append(filters, &listenerv3.Filter{Name: compat.HTTPConnectionManager, ConfigType: &listenerv3.Filter_TypedConfig{TypedConfig: b.any("spec", h)}})
 
 	host, portStr, _ := net.SplitHostPort(e.Upstream)
 	port, _ := strconv.ParseUint(portStr, 10, 16)

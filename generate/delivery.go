@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	corev3 "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
+
+	"github.com/wasmgen/wasmgen/compat"
 )
 
 // Deliveries: how the .wasm reaches the proxy.
@@ -123,7 +125,7 @@ func resolveDelivery(b *build) delivery {
 			kind = DeliveryRemote
 		case src == "url" && scheme == "file":
 			kind = DeliveryLocal
-		case src == "image" && b.opts.IstioMinor >= minorAgent:
+		case src == "image" && b.opts.Istio.Has(compat.AgentOCI):
 			kind = DeliveryAgent
 		case src == "image":
 			kind = DeliveryHostPath
@@ -213,9 +215,9 @@ func resolveDelivery(b *build) delivery {
 			}
 			return mismatch("url (http or https)")
 		}
-		if b.opts.IstioMinor < 7 {
-			b.errorf("spec.delivery", CodeDeliveryIstio, "render for --istio-version 1.7 or later, or use delivery: hostPath",
-				"delivery remote needs Istio 1.7 or later: wasmgen writes the module's cluster with the v3 API")
+		if !b.opts.Istio.Has(compat.TypedStructDialect) {
+			b.errorf("spec.delivery", CodeDeliveryIstio, fmt.Sprintf("render for --istio-version %s or later, or use delivery: hostPath", compat.TypedStructDialect.Since()),
+				"delivery remote needs Istio %s or later: wasmgen writes the module's cluster with the v3 API", compat.TypedStructDialect.Since())
 			return delivery{}
 		}
 		d.setRemote(s.Module.URL, "wasmgen_module_"+b.f.Metadata.Namespace+"_"+name)
@@ -223,9 +225,9 @@ func resolveDelivery(b *build) delivery {
 		if src != "image" && !httpURL {
 			return mismatch("image (or an http(s) url)")
 		}
-		if b.opts.IstioMinor < minorAgent {
-			b.errorf("spec.delivery", CodeDeliveryIstio, "render for --istio-version 1.12 or later, or use delivery: hostPath",
-				"delivery agent needs Istio 1.12 or later: older istio-agents do not download Wasm modules")
+		if !b.opts.Istio.Has(compat.AgentOCI) {
+			b.errorf("spec.delivery", CodeDeliveryIstio, fmt.Sprintf("render for --istio-version %s or later, or use delivery: hostPath", compat.AgentOCI.Since()),
+				"delivery agent needs Istio %s or later: older istio-agents do not download Wasm modules", compat.AgentOCI.Since())
 			return delivery{}
 		}
 		if src == "image" {

@@ -18,6 +18,7 @@ import (
 	"google.golang.org/protobuf/types/known/structpb"
 	networking "istio.io/api/networking/v1alpha3"
 
+	"github.com/wasmgen/wasmgen/compat"
 	"github.com/wasmgen/wasmgen/schema"
 )
 
@@ -41,16 +42,16 @@ var patchContexts = map[string]networking.EnvoyFilter_PatchContext{
 // jwt_authn exists only with a RequestAuthentication and rbac only with an
 // AuthorizationPolicy; istiod skips a relative insert whose subFilter is absent.
 var phaseFilters = map[string]string{
-	"authn": "envoy.filters.http.jwt_authn",
-	"authz": "envoy.filters.http.rbac",
-	"stats": "istio.stats",
+	"authn": compat.JwtAuthnFilter,
+	"authz": compat.RBACHTTPFilter,
+	"stats": compat.StatsFilter,
 }
 
 // networkPhaseFilters are the same for network filters; authn has no network
 // filter of its own (mTLS is the transport), so it goes first.
 var networkPhaseFilters = map[string]string{
-	"authz": "envoy.filters.network.rbac",
-	"stats": "istio.stats",
+	"authz": compat.RBACNetworkFilter,
+	"stats": compat.StatsFilter,
 }
 
 // placement is where a patch inserts the filter.
@@ -109,7 +110,7 @@ func envoyFilterStep(b *build) []Object {
 		spec.WorkloadSelector = &networking.WorkloadSelector{Labels: labels}
 	}
 	pl := b.placement()
-	if b.opts.IstioMinor >= minorPriority {
+	if b.opts.Istio.Has(compat.Priority) {
 		switch {
 		case s.Priority != nil:
 			spec.Priority = *s.Priority
@@ -121,7 +122,7 @@ func envoyFilterStep(b *build) []Object {
 	ctx := patchContexts[s.Context]
 	network := s.Type == "network"
 
-	pc := b.pluginConfig(code, b.opts.IstioMinor)
+	pc := b.pluginConfig(code, b.opts.Istio.Envoy())
 	wasm, wasmType := b.wasmFilter(pc)
 	var value *structpb.Struct
 	if b.d.kind == DeliveryAgent {
@@ -185,14 +186,14 @@ func (b *build) listenerMatch(port uint32, pl placement, network bool) *networki
 	if network {
 		if pl.reference != "" {
 			lm.FilterChain = &networking.EnvoyFilter_ListenerMatch_FilterChainMatch{
-				Filter: &networking.EnvoyFilter_ListenerMatch_FilterMatch{Name: b.filterName(pl.reference)},
+				Filter: &networking.EnvoyFilter_ListenerMatch_FilterMatch{Name: b.filterName(compat.NetworkChain, pl.reference)},
 			}
 		}
 		return lm
 	}
-	fm := &networking.EnvoyFilter_ListenerMatch_FilterMatch{Name: b.filterName(hcmName)}
+	fm := &networking.EnvoyFilter_ListenerMatch_FilterMatch{Name: b.filterName(compat.NetworkChain, compat.HTTPConnectionManager)}
 	if pl.reference != "" {
-		fm.SubFilter = &networking.EnvoyFilter_ListenerMatch_SubFilterMatch{Name: b.filterName(pl.reference)}
+		fm.SubFilter = &networking.EnvoyFilter_ListenerMatch_SubFilterMatch{Name: b.filterName(compat.HTTPChain, pl.reference)}
 	}
 	lm.FilterChain = &networking.EnvoyFilter_ListenerMatch_FilterChainMatch{Filter: fm}
 	return lm
@@ -218,21 +219,21 @@ func (b *build) discoveryFilter(network bool, wasmType string) proto.Message {
 	}
 	name := b.extensionName()
 	if network {
-		src.TypeUrls = []string{wasmType, rbacNetworkType}
+		src.TypeUrls = []string{wasmType, compat.RBACNetworkType}
 		return &listenerv3.Filter{Name: name, ConfigType: &listenerv3.Filter_ConfigDiscovery{ConfigDiscovery: src}}
 	}
-	src.TypeUrls = []string{wasmType, rbacHTTPType}
+	src.TypeUrls = []string{wasmType, compat.RBACHTTPType}
 	return &hcm.HttpFilter{Name: name, ConfigType: &hcm.HttpFilter_ConfigDiscovery{ConfigDiscovery: src}}
 }
 
 // filterValue is the patch value holding the Wasm filter, in the dialect's shape.
 func (b *build) filterValue(wasm proto.Message, wasmType string, network bool) *structpb.Struct {
-	name := wasmHTTPFilterName
+	name := compat.WasmHTTPFilter
 	if network {
-		name = wasmNetworkFilterName
+		name = compat.WasmNetworkFilter
 	}
 	switch b.dialect() {
-	case dialectLegacy:
+	case compat.DialectLegacy:
 		// The v2 filter's deprecated `config` Struct held the Wasm message as JSON, and
 		// v2's PluginConfig.configuration was a string: the one substitution the v3
 		// message needs. The outer {name, config} has no v3 message to marshal.
@@ -249,7 +250,7 @@ func (b *build) filterValue(wasm proto.Message, wasmType string, network bool) *
 			"name":   structpb.NewStringValue(name),
 			"config": structpb.NewStructValue(inner),
 		}}
-	case dialectTypedStruct:
+	case compat.DialectTypedStruct:
 		inner := b.toStruct(wasm)
 		if inner == nil {
 			return nil
@@ -272,7 +273,7 @@ func (b *build) filterValue(wasm proto.Message, wasmType string, network bool) *
 // root_id); the older dialects keep wasme's lowerCamel JSON names (typedConfig,
 // rootId), as the 1.5 reference shows. Istio parses both.
 func (b *build) toStruct(m proto.Message) *structpb.Struct {
-	js, err := protojson.MarshalOptions{UseProtoNames: b.dialect() == dialectTyped}.Marshal(m)
+	js, err := protojson.MarshalOptions{UseProtoNames: b.dialect() == compat.DialectTyped}.Marshal(m)
 	if err == nil {
 		st := &structpb.Struct{}
 		if err = protojson.Unmarshal(js, st); err == nil {

@@ -3,7 +3,10 @@
 // bytes and hash, the encoded config, workload manifests) arrives in Input.
 package generate
 
-import "github.com/wasmgen/wasmgen/schema"
+import (
+	"github.com/wasmgen/wasmgen/compat"
+	"github.com/wasmgen/wasmgen/schema"
+)
 
 // Input is one filter, checked and defaulted, plus what the loader learned from files.
 type Input struct {
@@ -46,12 +49,10 @@ var Targets = []string{"istio", "wasmplugin", "envoy", "all"}
 // Options choose the outputs and the Istio dialect.
 type Options struct {
 	Target Target
-	// IstioMinor is the Istio 1.x minor version whose dialect to emit (5 = 1.5, 24 = 1.24).
-	IstioMinor int
+	// Istio is the release whose dialect to emit; the zero value is the newest.
+	Istio compat.Istio
+	// Envoy is the release a standalone bootstrap is for; the zero value is the newest.
+	Envoy compat.Envoy
 	// Workloads are the workload manifests given with the specs; nil = target by label.
 	Workloads []Workload
 }
-
-// NewestIstioMinor is the newest Istio version this tool knows, the default
-// dialect: the release whose API (istio.io/api v1.32.0) wasmgen is built against.
-const NewestIstioMinor = 32

@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/wasmgen/wasmgen/compat"
 	"github.com/wasmgen/wasmgen/diag"
 	"github.com/wasmgen/wasmgen/schema"
 )
@@ -133,16 +134,13 @@ var steps = []step{
 // the list has errors.
 func Objects(in []Input, opts Options) ([]Object, diag.List) {
 	var l diag.List
-	if opts.IstioMinor == 0 {
-		opts.IstioMinor = NewestIstioMinor
-	}
 	if opts.Target == "" {
 		opts.Target = TargetIstio
 	}
-	if opts.IstioMinor < 5 {
+	if opts.Istio.Minor() < int(compat.OldestIstio) {
 		l.Add(diag.Finding{Severity: diag.Error, Code: CodeIstioVersion,
-			Msg:  fmt.Sprintf("Istio 1.%d is not supported; wasmgen emits EnvoyFilters for Istio 1.5 and later", opts.IstioMinor),
-			Hint: "pass --istio-version 1.5 or later"})
+			Msg:  fmt.Sprintf("Istio %s is not supported; wasmgen emits EnvoyFilters for Istio %s and later", opts.Istio, compat.OldestIstio),
+			Hint: fmt.Sprintf("pass --istio-version %s or later", compat.OldestIstio)})
 		return nil, l
 	}
 	sorted := append([]Input(nil), in...)

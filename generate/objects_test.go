@@ -17,6 +17,7 @@ import (
 	networking "istio.io/api/networking/v1alpha3"
 	typev1beta1 "istio.io/api/type/v1beta1"
 
+	"github.com/wasmgen/wasmgen/compat"
 	"github.com/wasmgen/wasmgen/diag"
 )
 
@@ -81,15 +82,15 @@ func TestDialects(t *testing.T) {
 	}{
 		{5, "envoy.http_connection_manager", "envoy.router", "config", 0},
 		{6, "envoy.http_connection_manager", "envoy.router", "config", 0},
-		{7, hcmName, routerName, "typedConfig", 0},
-		{8, hcmName, routerName, "typedConfig", 0},
-		{9, hcmName, routerName, "typed_config", 0},
-		{10, hcmName, routerName, "typed_config", 0},
-		{11, hcmName, routerName, "typed_config", 10},
-		{NewestIstioMinor, hcmName, routerName, "typed_config", 10},
+		{7, compat.HTTPConnectionManager, compat.Router, "typedConfig", 0},
+		{8, compat.HTTPConnectionManager, compat.Router, "typedConfig", 0},
+		{9, compat.HTTPConnectionManager, compat.Router, "typed_config", 0},
+		{10, compat.HTTPConnectionManager, compat.Router, "typed_config", 0},
+		{11, compat.HTTPConnectionManager, compat.Router, "typed_config", 10},
+		{int(compat.NewestIstio), compat.HTTPConnectionManager, compat.Router, "typed_config", 10},
 	} {
 		in := input(t, "f", "module: {url: file:///etc/f.wasm}")
-		objs, l := render(t, Options{IstioMinor: tc.minor}, in)
+		objs, l := render(t, Options{Istio: compat.Istio(tc.minor)}, in)
 		if l.HasErrors() {
 			t.Fatalf("1.%d: %v", tc.minor, l)
 		}
@@ -131,7 +132,7 @@ func TestFailStrategyByVersion(t *testing.T) {
 		{25, `"failure_policy":"FAIL_OPEN"`, false},
 	} {
 		in := input(t, "f", "module: {url: file:///etc/f.wasm}", "failStrategy: open")
-		objs, l := render(t, Options{IstioMinor: tc.minor}, in)
+		objs, l := render(t, Options{Istio: compat.Istio(tc.minor)}, in)
 		if got := hasCode(l, CodeFeatureIstio, diag.Error); got != tc.wantErr {
 			t.Errorf("1.%d: error %v, want %v: %v", tc.minor, got, tc.wantErr, l)
 		}
@@ -151,7 +152,7 @@ func TestPriorityByVersion(t *testing.T) {
 		{11, 7, false},
 	} {
 		in := input(t, "f", "module: {url: file:///etc/f.wasm}", "priority: 7")
-		objs, l := render(t, Options{IstioMinor: tc.minor}, in)
+		objs, l := render(t, Options{Istio: compat.Istio(tc.minor)}, in)
 		if got := hasCode(l, CodeFeatureIstio, diag.Warning); got != tc.wantWarn {
 			t.Errorf("1.%d: warning %v, want %v: %v", tc.minor, got, tc.wantWarn, l)
 		}
@@ -171,11 +172,11 @@ func TestEnvByVersion(t *testing.T) {
 	if !strings.Contains(js, `"environment_variables":{"host_env_keys":["HOSTNAME"],"key_values":{"A":"b"}}`) {
 		t.Errorf("env missing: %s", js)
 	}
-	objs, l = render(t, Options{IstioMinor: 10}, in)
+	objs, l = render(t, Options{Istio: 10}, in)
 	if l.HasErrors() || !strings.Contains(pluginJSON(t, envoyFilter(t, objs)), `"environment_variables"`) {
 		t.Errorf("env on 1.10: want environment_variables, got %v", l)
 	}
-	_, l = render(t, Options{IstioMinor: 9}, in)
+	_, l = render(t, Options{Istio: 9}, in)
 	if !hasCode(l, CodeFeatureIstio, diag.Error) {
 		t.Errorf("env on 1.9: want %s error, got %v", CodeFeatureIstio, l)
 	}
@@ -190,7 +191,7 @@ func TestPlacement(t *testing.T) {
 		priority int32
 		code     string
 	}{
-		{"", "http", networking.EnvoyFilter_Patch_INSERT_BEFORE, routerName, 10, ""},
+		{"", "http", networking.EnvoyFilter_Patch_INSERT_BEFORE, compat.Router, 10, ""},
 		{"placement: {before: envoy.filters.http.cors}", "http", networking.EnvoyFilter_Patch_INSERT_BEFORE, "envoy.filters.http.cors", 10, ""},
 		{"placement: {after: envoy.filters.http.cors}", "http", networking.EnvoyFilter_Patch_INSERT_AFTER, "envoy.filters.http.cors", 10, ""},
 		{"placement: {first: true}", "http", networking.EnvoyFilter_Patch_INSERT_FIRST, "", 0, ""},
@@ -220,8 +221,8 @@ func TestPlacement(t *testing.T) {
 			if tc.typ == "network" {
 				sub = fc.GetFilter().GetName()
 			} else {
-				if fc.Filter.Name != hcmName {
-					t.Errorf("%q: filter %s, want %s", tc.line, fc.Filter.Name, hcmName)
+				if fc.Filter.Name != compat.HTTPConnectionManager {
+					t.Errorf("%q: filter %s, want %s", tc.line, fc.Filter.Name, compat.HTTPConnectionManager)
 				}
 				sub = fc.Filter.GetSubFilter().GetName()
 			}
@@ -321,10 +322,7 @@ func TestDeliveries(t *testing.T) {
 			lines = append(lines, tc.extra)
 		}
 		in := input(t, "f", lines...)
-		b := &build{in: in, opts: Options{IstioMinor: tc.minor}, f: &in.Doc.Filter, diags: &diag.List{}}
-		if b.opts.IstioMinor == 0 {
-			b.opts.IstioMinor = NewestIstioMinor
-		}
+		b := &build{in: in, opts: Options{Istio: compat.Istio(tc.minor)}, f: &in.Doc.Filter, diags: &diag.List{}}
 		d := resolveDelivery(b)
 		if d.kind != tc.want {
 			t.Errorf("%s: delivery %q, want %q (%v)", tc.name, d.kind, tc.want, *b.diags)
@@ -336,7 +334,7 @@ func TestDeliveries(t *testing.T) {
 			if b.diags.HasErrors() {
 				t.Errorf("%s: unexpected errors %v", tc.name, *b.diags)
 			}
-			objs, l := render(t, Options{IstioMinor: tc.minor}, in)
+			objs, l := render(t, Options{Istio: compat.Istio(tc.minor)}, in)
 			if l.HasErrors() {
 				t.Errorf("%s: render: %v", tc.name, l)
 			} else if len(find(objs, KindEnvoyFilter)) != 1 {
@@ -595,7 +593,7 @@ func TestWasmPlugin(t *testing.T) {
 		t.Errorf("2^53 is exact: %v", l)
 	}
 
-	_, l = render(t, Options{Target: TargetWasmPlugin, IstioMinor: 11}, in)
+	_, l = render(t, Options{Target: TargetWasmPlugin, Istio: 11}, in)
 	if !hasCode(l, CodeWasmPluginOld, diag.Error) {
 		t.Errorf("1.11: want %s", CodeWasmPluginOld)
 	}
@@ -616,7 +614,7 @@ func TestWasmPlugin(t *testing.T) {
 		if tc.typ != "" {
 			lines = append(lines, tc.typ)
 		}
-		objs, l := render(t, Options{Target: TargetWasmPlugin, IstioMinor: tc.minor}, input(t, "f", lines...))
+		objs, l := render(t, Options{Target: TargetWasmPlugin, Istio: compat.Istio(tc.minor)}, input(t, "f", lines...))
 		if tc.refused {
 			if !hasCode(l, CodeWasmPlugin, diag.Error) || !strings.Contains(l.Error(), "Istio 1.20") || len(find(objs, KindWasmPlugin)) != 0 {
 				t.Errorf("1.%d %s: want a %s error naming Istio 1.20, got %v", tc.minor, tc.typ, CodeWasmPlugin, l)
@@ -675,7 +673,7 @@ func TestLegacyMatchesWasmeReference(t *testing.T) {
 	}
 	in := input(t, "myfilter", "module: {image: 'webassemblyhub.io/sunboy0213/add-header:v0.1', sha256: "+testSHA+"}", "vmID: myfilter")
 	in.Configuration = nil // the article's filter has no configuration
-	objs, l := render(t, Options{IstioMinor: 5}, in)
+	objs, l := render(t, Options{Istio: 5}, in)
 	if l.HasErrors() {
 		t.Fatal(l)
 	}

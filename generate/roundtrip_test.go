@@ -23,6 +23,8 @@ import (
 	"google.golang.org/protobuf/types/known/wrapperspb"
 	extensions "istio.io/api/extensions/v1alpha1"
 	networking "istio.io/api/networking/v1alpha3"
+
+	"github.com/wasmgen/wasmgen/compat"
 )
 
 var strict = protojson.UnmarshalOptions{DiscardUnknown: false}
@@ -167,7 +169,7 @@ func patchValue(cp *networking.EnvoyFilter_EnvoyConfigObjectPatch) error {
 // legacyValue checks the 1.5 shape {name, config: <Wasm as JSON, configuration a
 // string>}: undoing the one substitution gives a valid v3 Wasm.
 func legacyValue(v *structpb.Struct) error {
-	if n := v.Fields["name"].GetStringValue(); n != wasmHTTPFilterName && n != wasmNetworkFilterName {
+	if n := v.Fields["name"].GetStringValue(); n != compat.WasmHTTPFilter && n != compat.WasmNetworkFilter {
 		return fmt.Errorf("legacy value name %q", n)
 	}
 	if len(v.Fields) != 2 {
@@ -204,7 +206,7 @@ func TestDeepValidateLooksInsideAny(t *testing.T) {
 		t.Error("deepValidate accepted an empty code filename inside typed_config")
 	}
 	st, _ := structpb.NewStruct(map[string]any{"config": map[string]any{"vmConfig": map[string]any{"code": map[string]any{"local": map[string]any{"filename": ""}}}}})
-	ts, _ := anypb.New(&udpa.TypedStruct{TypeUrl: wasmHTTPType, Value: st})
+	ts, _ := anypb.New(&udpa.TypedStruct{TypeUrl: compat.WasmHTTPType, Value: st})
 	f.ConfigType = &hcm.HttpFilter_TypedConfig{TypedConfig: ts}
 	if err := deepValidate(f); err == nil {
 		t.Error("deepValidate accepted an empty filename inside a TypedStruct")

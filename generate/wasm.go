@@ -13,111 +13,30 @@ import (
 	"google.golang.org/protobuf/types/known/anypb"
 	"google.golang.org/protobuf/types/known/durationpb"
 	"google.golang.org/protobuf/types/known/wrapperspb"
+
+	"github.com/wasmgen/wasmgen/compat"
 )
 
-// dialect is the shape of the EnvoyFilter patch value an Istio version accepts.
-type dialect int
-
-const (
-	// dialectLegacy (Istio 1.5–1.6): the v2 HttpFilter's deprecated `config` Struct with
-	// a string configuration, and the pre-1.7 filter names, as wasme generated them
-	// (solo-io/wasm tools/wasme/cli/pkg/deploy/istio/istio_provider.go isOlderIstio:
-	// minor < 7; deploy/filter/envoy_filter.go MakeIstioWasmFilter).
-	dialectLegacy dialect = iota
-	// dialectTypedStruct (Istio 1.7–1.8): typedConfig holding a udpa.type.v1.TypedStruct
-	// whose type_url is the v3 Wasm filter, as wasme's MakeTypedIstioWasmFilter did.
-	// Istio 1.7 dropped `config` (istio.io 1.7 upgrade notes, "EnvoyFilter syntax change").
-	dialectTypedStruct
-	// dialectTyped (Istio ≥ 1.9): typed_config with the real v3 Wasm type; Istio 1.9
-	// proxies reject v2 types (istio.io 1.9 upgrade notes, "EnvoyFilter XDS v2 removal").
-	dialectTyped
-)
-
-func dialectFor(minor int) dialect {
-	switch {
-	case minor <= 6:
-		return dialectLegacy
-	case minor <= 8:
-		return dialectTypedStruct
-	}
-	return dialectTyped
-}
-
-// Istio and Envoy facts the generator depends on, by Istio minor version. Istio
-// minor N ships Envoy 1.(N+8) (istio.io docs/releases/supported-releases).
-const (
-	// EnvoyFilter.priority (field 5) came with istio/api#1975, implemented by
-	// istio/istio#32581 (reviewed June 2021, after 1.10.0): first in Istio 1.11.
-	// istio.io's 1.8 EnvoyFilter reference has no priority; older istiods lack the field.
-	minorPriority = 11
-	// PluginConfig.fail_open: envoy-wasm#529 (May 2020) added it to the v3 API the
-	// Istio 1.7/1.8 proxies carried (upstream since Envoy 1.17); the 1.5–1.6 v2
-	// WasmService has none.
-	minorFailOpen = 7
-	// VmConfig.environment_variables: envoy#15136 (Feb 2021), Envoy 1.18, which
-	// Istio 1.10 ships; Istio 1.9's proxy (Envoy 1.17) has no such field.
-	minorEnv = 10
-	// PluginConfig.failure_policy: envoy#36456, Envoy 1.33 (changelogs/1.33.0.yaml),
-	// first shipped by Istio 1.25. fail_open is deprecated in its favour but still
-	// accepted; Envoy rejects setting both (wasm.cc: "only one of fail_open or
-	// failure_policy can be set"), so wasmgen sets exactly one.
-	minorFailurePolicy = 25
-	// WasmPlugin (istio/istio#33374, Istio 1.12 change notes) and the agent's oci://
-	// pulls and "nil" sha256 convention (pkg/wasm) arrived in Istio 1.12. The agent
-	// has fetched http(s) modules of EnvoyFilter EXTENSION_CONFIG patches since 1.9
-	// (istio.io 1.9 "Distributing WebAssembly Modules"), but only with a real sha256.
-	minorAgent = 12
-	// WasmPlugin.type (PluginType HTTP|NETWORK, field 14): in istio.io/api v1.20.0's
-	// extensions/v1alpha1/wasm.proto, not in v1.19.0's; before it every WasmPlugin is
-	// an HTTP filter, and a 1.19 CRD does not know the field.
-	minorPluginType = 20
-)
-
-// Names of Envoy filters and types.
-const (
-	wasmHTTPFilterName    = "envoy.filters.http.wasm"
-	wasmNetworkFilterName = "envoy.filters.network.wasm"
-	hcmName               = "envoy.filters.network.http_connection_manager"
-	hcmLegacyName         = "envoy.http_connection_manager"
-	routerName            = "envoy.filters.http.router"
-	routerLegacyName      = "envoy.router"
-	wasmHTTPType          = "type.googleapis.com/envoy.extensions.filters.http.wasm.v3.Wasm"
-	wasmNetworkType       = "type.googleapis.com/envoy.extensions.filters.network.wasm.v3.Wasm"
-	rbacHTTPType          = "type.googleapis.com/envoy.extensions.filters.http.rbac.v3.RBAC"
-	rbacNetworkType       = "type.googleapis.com/envoy.extensions.filters.network.rbac.v3.RBAC"
-	typedStructType       = "type.googleapis.com/udpa.type.v1.TypedStruct"
-)
-
-// legacyNames maps the canonical filter names onto the names Istio 1.5–1.6
-// matched on (wasme's 1.5 EnvoyFilter: envoy.http_connection_manager, envoy.router).
-var legacyNames = map[string]string{
-	hcmName:                           hcmLegacyName,
-	routerName:                        routerLegacyName,
-	"envoy.filters.network.tcp_proxy": "envoy.tcp_proxy",
-}
-
-func (b *build) dialect() dialect { return dialectFor(b.opts.IstioMinor) }
+func (b *build) dialect() compat.Dialect { return b.opts.Istio.Dialect() }
 
 // filterName is the name a filter is matched by in the chosen dialect.
-func (b *build) filterName(canonical string) string {
-	if b.dialect() == dialectLegacy {
-		if n, ok := legacyNames[canonical]; ok {
-			return n
-		}
+func (b *build) filterName(c compat.Chain, canonical string) string {
+	if !b.opts.Istio.Has(compat.LegacyNames) {
+		return canonical
 	}
-	return canonical
+	return compat.LegacyName(c, canonical)
 }
 
 // pluginConfig is the Envoy PluginConfig of the filter with the given code. The
 // findings about fields the dialect cannot carry are reported by checkDialect.
-func (b *build) pluginConfig(code *corev3.AsyncDataSource, minor int) *wasmv3.PluginConfig {
+func (b *build) pluginConfig(code *corev3.AsyncDataSource, envoy compat.Envoy) *wasmv3.PluginConfig {
 	s := &b.f.Spec
 	vm := &wasmv3.VmConfig{
 		VmId:    s.VMID,
 		Runtime: "envoy.wasm.runtime." + s.Runtime,
 		Code:    code,
 	}
-	if len(s.Env) > 0 && minor >= minorEnv {
+	if len(s.Env) > 0 && envoy.Has(compat.EnvVars) {
 		env := &wasmv3.EnvironmentVariables{}
 		for _, e := range s.Env {
 			if e.FromHost {
@@ -146,12 +65,12 @@ func (b *build) pluginConfig(code *corev3.AsyncDataSource, minor int) *wasmv3.Pl
 	}
 	open := s.FailStrategy == "open"
 	switch {
-	case minor >= minorFailurePolicy:
+	case envoy.Has(compat.FailurePolicy):
 		pc.FailurePolicy = wasmv3.FailurePolicy_FAIL_CLOSED
 		if open {
 			pc.FailurePolicy = wasmv3.FailurePolicy_FAIL_OPEN
 		}
-	case minor >= minorFailOpen:
+	case envoy.Has(compat.FailOpen):
 		// Deprecated, but the only field the proxies of these Istio versions know.
 		//lint:ignore SA1019 older proxies have no failure_policy
 		pc.FailOpen = open
@@ -162,31 +81,31 @@ func (b *build) pluginConfig(code *corev3.AsyncDataSource, minor int) *wasmv3.Pl
 // checkDialect reports the spec fields the chosen Istio version's proxy cannot carry.
 func (b *build) checkDialect() {
 	s := &b.f.Spec
-	minor := b.opts.IstioMinor
-	if len(s.Env) > 0 && minor < minorEnv {
-		b.errorf("spec.env", CodeFeatureIstio, fmt.Sprintf("remove spec.env, or render for --istio-version 1.%d or later", minorEnv),
-			"Istio 1.%d's proxy has no vm_config.environment_variables (it arrived with Envoy 1.18, in Istio 1.%d)", minor, minorEnv)
+	v := b.opts.Istio
+	if len(s.Env) > 0 && !v.Has(compat.EnvVars) {
+		b.errorf("spec.env", CodeFeatureIstio, fmt.Sprintf("remove spec.env, or render for --istio-version %s or later", compat.EnvVars.Since()),
+			"Istio %s's proxy has no vm_config.environment_variables (it arrived with Envoy %s, in Istio %s)", v, compat.EnvVars.EnvoySince, compat.EnvVars.Since())
 	}
-	if s.FailStrategy == "open" && minor < minorFailOpen {
-		b.errorf("spec.failStrategy", CodeFeatureIstio, fmt.Sprintf("use failStrategy: close, or render for --istio-version 1.%d or later", minorFailOpen),
-			"Istio 1.%d's proxy has no fail_open; the filter would fail closed", minor)
+	if s.FailStrategy == "open" && !v.Has(compat.FailOpen) {
+		b.errorf("spec.failStrategy", CodeFeatureIstio, fmt.Sprintf("use failStrategy: close, or render for --istio-version %s or later", compat.FailOpen.Since()),
+			"Istio %s's proxy has no fail_open; the filter would fail closed", v)
 	}
-	if b.in.ConfigIsBytes && b.dialect() == dialectLegacy {
-		b.errorf("spec.configSchema.encoding", CodeLegacyConfig, "use encoding json or canonical, or render for --istio-version 1.7 or later",
-			"Istio 1.%d's Wasm filter takes its configuration as a string; binary configuration needs the v3 API", minor)
+	if b.in.ConfigIsBytes && b.dialect() == compat.DialectLegacy {
+		b.errorf("spec.configSchema.encoding", CodeLegacyConfig, fmt.Sprintf("use encoding json or canonical, or render for --istio-version %s or later", compat.TypedStructDialect.Since()),
+			"Istio %s's Wasm filter takes its configuration as a string; binary configuration needs the v3 API", v)
 	}
-	if s.Priority != nil && minor < minorPriority {
-		b.warnf("spec.priority", CodeFeatureIstio, fmt.Sprintf("remove spec.priority, or render for --istio-version 1.%d or later", minorPriority),
-			"Istio 1.%d's EnvoyFilter has no priority field; it is left out", minor)
+	if s.Priority != nil && !v.Has(compat.Priority) {
+		b.warnf("spec.priority", CodeFeatureIstio, fmt.Sprintf("remove spec.priority, or render for --istio-version %s or later", compat.Priority.Since()),
+			"Istio %s's EnvoyFilter has no priority field; it is left out", v)
 	}
 }
 
 // wasmFilter wraps the plugin config in the HTTP or network Wasm filter message.
 func (b *build) wasmFilter(pc *wasmv3.PluginConfig) (proto.Message, string) {
 	if b.f.Spec.Type == "network" {
-		return &netwasm.Wasm{Config: pc}, wasmNetworkType
+		return &netwasm.Wasm{Config: pc}, compat.WasmNetworkType
 	}
-	return &httpwasm.Wasm{Config: pc}, wasmHTTPType
+	return &httpwasm.Wasm{Config: pc}, compat.WasmHTTPType
 }
 
 // remoteCode is code fetched over HTTP through cluster, checked against sha256.

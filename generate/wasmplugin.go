@@ -15,6 +15,8 @@ import (
 	"google.golang.org/protobuf/types/known/wrapperspb"
 	extensions "istio.io/api/extensions/v1alpha1"
 	typev1beta1 "istio.io/api/type/v1beta1"
+
+	"github.com/wasmgen/wasmgen/compat"
 )
 
 // WasmPlugin API version.
@@ -46,9 +48,9 @@ func wasmPluginStep(b *build) []Object {
 	if b.opts.Target == TargetAll {
 		report = b.warnf
 	}
-	if b.opts.IstioMinor < minorAgent {
-		report("metadata.name", CodeWasmPluginOld, "render for --istio-version 1.12 or later, or use --target istio",
-			"WasmPlugin needs Istio 1.12 or later; this render is for Istio 1.%d", b.opts.IstioMinor)
+	if v := b.opts.Istio; !v.Has(compat.WasmPlugin) {
+		report("metadata.name", CodeWasmPluginOld, fmt.Sprintf("render for --istio-version %s or later, or use --target istio", compat.WasmPlugin.Since()),
+			"WasmPlugin needs Istio %s or later; this render is for Istio %s", compat.WasmPlugin.Since(), v)
 		return nil
 	}
 	s := &b.f.Spec
@@ -58,13 +60,13 @@ func wasmPluginStep(b *build) []Object {
 		Match:      []*extensions.WasmPlugin_TrafficSelector{{Mode: workloadModes[s.Context]}},
 	}
 	switch {
-	case b.opts.IstioMinor >= minorPluginType && s.Type == "network":
+	case b.opts.Istio.Has(compat.PluginType) && s.Type == "network":
 		spec.Type = extensions.PluginType_NETWORK
-	case b.opts.IstioMinor >= minorPluginType:
+	case b.opts.Istio.Has(compat.PluginType):
 		spec.Type = extensions.PluginType_HTTP
 	case s.Type == "network":
-		report("spec.type", CodeWasmPlugin, "render for --istio-version 1.20 or later, or use --target istio",
-			"a network WasmPlugin needs Istio 1.20 or later (WasmPlugin.type); this render is for Istio 1.%d", b.opts.IstioMinor)
+		report("spec.type", CodeWasmPlugin, fmt.Sprintf("render for --istio-version %s or later, or use --target istio", compat.PluginType.Since()),
+			"a network WasmPlugin needs Istio %s or later (WasmPlugin.type); this render is for Istio %s", compat.PluginType.Since(), b.opts.Istio)
 		return nil
 	}
 	if len(s.Selector.MatchLabels) > 0 {
@@ -94,7 +96,7 @@ func wasmPluginStep(b *build) []Object {
 		spec.VmConfig.Env = append(spec.VmConfig.Env, ev)
 	}
 	p := s.Placement
-	if p.Phase == "" && (p.First || p.After != "" || (p.Before != "" && p.Before != routerName)) {
+	if p.Phase == "" && (p.First || p.After != "" || (p.Before != "" && p.Before != compat.Router)) {
 		b.warnf("spec.placement", CodeWasmPlugin, "use placement.phase to order a WasmPlugin",
 			"a WasmPlugin cannot be placed before/after a named filter or first; it runs in the unspecified phase, just before the router")
 	}

@@ -3,12 +3,22 @@ package module
 import (
 	"strings"
 	"testing"
+
+	"github.com/wasmgen/wasmgen/compat"
+)
+
+// wasme's runtime-config ABI names, as its images carry them.
+const (
+	wasme097b = "v0-097b7f2e4cc1fb490cc1943d0d633655ac3c522f"
+	wasme4689 = "v0-4689a30309abf31aee9ae36e73d34b1bb182685f"
+	wasmeEdc0 = "v0-edc016b1fa5adca3ebd3d7020eaed0ad7b8814ca" // Gloo 1.5 only
+	wasme021  = "v0.2.1"
 )
 
 func TestCheckABI(t *testing.T) {
 	tests := []struct {
 		abi   []string
-		minor int
+		minor compat.Istio
 		ok    bool
 		msg   string
 	}{
@@ -33,7 +43,7 @@ func TestCheckABI(t *testing.T) {
 	for _, tt := range tests {
 		ok, msg := CheckABI(&Info{ABIVersions: tt.abi}, tt.minor)
 		if ok != tt.ok || !strings.Contains(msg, tt.msg) || (ok && msg != "") {
-			t.Errorf("CheckABI(%v, 1.%d) = %v, %q; want %v, %q", tt.abi, tt.minor, ok, msg, tt.ok, tt.msg)
+			t.Errorf("CheckABI(%v, %s) = %v, %q; want %v, %q", tt.abi, tt.minor, ok, msg, tt.ok, tt.msg)
 		}
 	}
 	if ok, _ := CheckABI(nil, 24); ok {

@@ -168,14 +168,14 @@ func FromImage(img v1.Image) (*Image, error) {
 	}
 
 	if m.MediaType == types.DockerManifestSchema2 {
-		mod, src, prob := compat(layers, types.DockerLayer)
+		mod, src, prob := compatLayer(layers, types.DockerLayer)
 		if prob == "" {
 			im.accept(FormatDocker, mod, src)
 			return im, nil
 		}
 		im.Problems = append(im.Problems, "as a Docker image: "+prob)
 	} else {
-		mod, src, probCompat := compat(layers, types.OCILayer)
+		mod, src, probCompat := compatLayer(layers, types.OCILayer)
 		if probCompat == "" {
 			im.accept(FormatOCICompat, mod, src)
 			return im, nil
@@ -207,8 +207,8 @@ func (im *Image) setRuntimeConfig(raw []byte) {
 	im.DeclaredABIVersions = rc.ABIVersions
 }
 
-// compat reads the last layer as a tar.gz holding plugin.wasm.
-func compat(layers []v1.Layer, want types.MediaType) ([]byte, string, string) {
+// compatLayer reads the last layer as a tar.gz holding plugin.wasm.
+func compatLayer(layers []v1.Layer, want types.MediaType) ([]byte, string, string) {
 	if len(layers) == 0 {
 		return nil, "", "the image has no layers"
 	}

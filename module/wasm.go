@@ -14,6 +14,8 @@ import (
 	"fmt"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/wasmgen/wasmgen/compat"
 )
 
 // DecodeError says what is wrong with a module and at which byte.
@@ -68,14 +70,12 @@ type Info struct {
 	exportOffset int64 // start of the export section, -1 when there is none
 }
 
-// ABI marker exports proxy-wasm-cpp-host recognises (src/bytecode_util.cc,
-// BytecodeUtil::getAbiVersion). A module exporting none of them is refused by
-// Envoy with "Missing or unknown Proxy-Wasm ABI version".
+// ABI marker exports (compat holds the list and which proxies speak each).
 const (
-	ABI010 = "proxy_abi_version_0_1_0"
-	ABI020 = "proxy_abi_version_0_2_0"
-	ABI021 = "proxy_abi_version_0_2_1"
-	ABI030 = "proxy_abi_version_0_3_0"
+	ABI010 = compat.ABI010
+	ABI020 = compat.ABI020
+	ABI021 = compat.ABI021
+	ABI030 = compat.ABI030
 )
 
 const abiPrefix = "proxy_abi_version_"

@@ -8,6 +8,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/wasmgen/wasmgen/compat"
 )
 
 func TestDecodeProxyModule(t *testing.T) {
@@ -252,10 +254,10 @@ func TestDecodeGoWasip1Module(t *testing.T) {
 	if err := info.CheckProxyWasm(); err != nil {
 		t.Error(err)
 	}
-	if ok, msg := CheckABI(info, 24); !ok {
+	if ok, msg := CheckABI(info, compat.Istio(24)); !ok {
 		t.Errorf("CheckABI(1.24): %s", msg)
 	}
-	if ok, _ := CheckABI(info, 6); ok {
+	if ok, _ := CheckABI(info, compat.Istio(6)); ok {
 		t.Error("CheckABI(1.6) accepted a 0.2.1 module")
 	}
 	// Cut anywhere inside the code section: refused with the offset of the section.

@@ -1,5 +1,7 @@
 package schema
 
+import "github.com/wasmgen/wasmgen/compat"
+
 // Enumerations of the spec, in the order messages list them.
 var (
 	Runtimes       = []string{"v8", "wamr", "wasmtime", "null"}
@@ -22,7 +24,7 @@ var istioContexts = map[string]string{
 // Defaults of the spec.
 const (
 	DefaultNamespace        = "default"
-	DefaultRouter           = "envoy.filters.http.router"
+	DefaultRouter           = compat.Router
 	DefaultListenPort       = 8080
 	DefaultUpstream         = "127.0.0.1:9080"
 	DefaultAdminPort        = 19000

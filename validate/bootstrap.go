@@ -2,6 +2,7 @@ package validate
 
 import (
 	bootstrapv3 "github.com/envoyproxy/go-control-plane/envoy/config/bootstrap/v3"
+	"github.com/wasmgen/wasmgen/compat"
 	"github.com/wasmgen/wasmgen/diag"
 	yaml "go.yaml.in/yaml/v3"
 )
@@ -32,7 +33,7 @@ func bootstrap(file string, doc *yaml.Node) (diag.List, []vmUse) {
 		return l, nil
 	}
 	// Envoy parses a static bootstrap strictly: an unknown field anywhere is fatal.
-	w := newWalker(ix, &l, 0, func(bool) (diag.Severity, string) { return diag.Error, CodeBootstrapUnknown })
+	w := newWalker(ix, &l, compat.NewestIstio, func(bool) (diag.Severity, string) { return diag.Error, CodeBootstrapUnknown })
 	b := &bootstrapv3.Bootstrap{}
 	w.message(b.ProtoReflect().Descriptor(), root, "", false, 0)
 	if w.unresolved || !decodeInto(ix, &l, w.bad, root, "", b, CodeBootstrapDecode) {

@@ -14,6 +14,7 @@ import (
 	listenerv3 "github.com/envoyproxy/go-control-plane/envoy/config/listener/v3"
 	routev3 "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
 	hcmv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/http_connection_manager/v3"
+	"github.com/wasmgen/wasmgen/compat"
 	"github.com/wasmgen/wasmgen/diag"
 	yaml "go.yaml.in/yaml/v3"
 	"google.golang.org/protobuf/proto"
@@ -40,7 +41,7 @@ const (
 
 // Options select the dialect documents are checked against.
 type Options struct {
-	IstioMinor int // Istio minor version, e.g. 24 for 1.24; 0 = the newest
+	Istio compat.Istio // the target Istio release; the zero value is the newest
 }
 
 // Doc is one parsed document of an input file.
@@ -232,16 +233,16 @@ func (c *Checker) EnvoyFilter(file string, doc *yaml.Node) {
 	if spec == nil {
 		return
 	}
-	w := newWalker(ix, &c.l, c.opts.IstioMinor, func(bool) (diag.Severity, string) { return diag.Error, CodeUnknownField })
+	w := newWalker(ix, &c.l, c.opts.Istio, func(bool) (diag.Severity, string) { return diag.Error, CodeUnknownField })
 	w.message((&networking.EnvoyFilter{}).ProtoReflect().Descriptor(), spec, "spec", false, 0)
 	if spec.Kind != yaml.MappingNode {
 		return
 	}
 	ef := &networking.EnvoyFilter{}
 	decodeInto(ix, &c.l, w.bad, spec, "spec", ef, CodeIstioValidation, "spec.configPatches")
-	if m := c.opts.IstioMinor; m > 0 && m < minorPriority && ef.GetPriority() != 0 {
-		c.warnf(ix, "spec.priority", CodeOlderIstio, "drop it for this Istio version, or target Istio 1.11 or later",
-			"EnvoyFilter.priority exists from Istio 1.11 (istio/api#1975); Istio 1.%d does not know the field", m)
+	if v := c.opts.Istio; !v.Has(compat.Priority) && ef.GetPriority() != 0 {
+		c.warnf(ix, "spec.priority", CodeOlderIstio, fmt.Sprintf("drop it for this Istio version, or target Istio %s or later", compat.Priority.Since()),
+			"EnvoyFilter.priority exists from Istio %s (istio/api#1975); Istio %s does not know the field", compat.Priority.Since(), v)
 	}
 	c.selector(ix, ef)
 
@@ -350,7 +351,7 @@ func (c *Checker) patch(ix *posIndex, owner string, ef *networking.EnvoyFilter, 
 	case applyTo == networking.EnvoyFilter_EXTENSION_CONFIG && op != networking.EnvoyFilter_Patch_ADD:
 		c.errorf(ix, pathKey(pp, "operation"), CodeExtensionOp, "EXTENSION_CONFIG takes only the ADD operation; istiod ignores %s", op)
 	case applyTo == networking.EnvoyFilter_HTTP_FILTER && op == networking.EnvoyFilter_Patch_ADD:
-		if name := yScalar(yField(vn, "name")); name != "envoy.filters.http.router" && name != "envoy.router" {
+		if name := yScalar(yField(vn, "name")); !compat.IsRouterName(name) {
 			c.l.Add(diag.Finding{Pos: ix.pos(pathKey(pp, "operation")), Path: ix.display(pathKey(pp, "operation")), Severity: diag.Error, Code: CodeHTTPFilterAdd,
 				Msg:  "ADD on HTTP_FILTER appends the filter after the router, and Envoy rejects a listener whose HTTP filter chain does not end with the router",
 				Hint: "use INSERT_BEFORE with match.listener.filterChain.filter.subFilter.name: envoy.filters.http.router"})
@@ -395,19 +396,19 @@ func (c *Checker) matchRules(ix *posIndex, applyTo networking.EnvoyFilter_ApplyT
 			case applyTo != networking.EnvoyFilter_HTTP_FILTER:
 				c.errorf(ix, sp, CodeIstioValidation, "Envoy filter: subfilter match can be used with applyTo HTTP_FILTER only")
 				return
-			case f.GetName() != "envoy.filters.network.http_connection_manager" && f.GetName() != "envoy.http_connection_manager":
+			case !compat.IsHCMName(f.GetName()):
 				c.errorf(ix, pathKey(fp, "name"), CodeIstioValidation, "Envoy filter: subfilter match requires filter match with envoy.filters.network.http_connection_manager")
 				return
 			case sf.GetName() == "":
 				c.errorf(ix, sp, CodeIstioValidation, "Envoy filter: subfilter match has no name to match on")
 				return
 			}
-			if n, ok := deprecatedName(sf.GetName()); ok && !c.legacyNames() {
+			if n, ok := compat.CanonicalNameAnyChain(sf.GetName()); ok && !c.legacyNames() {
 				c.warnf(ix, pathKey(sp, "name"), CodeIstioWarning, "istiod matches names exactly: a patch against the old name is skipped silently",
 					"using deprecated filter name %q; use %q instead", sf.GetName(), n)
 			}
 		}
-		if n, ok := deprecatedName(f.GetName()); ok && !c.legacyNames() {
+		if n, ok := compat.CanonicalNameAnyChain(f.GetName()); ok && !c.legacyNames() {
 			c.warnf(ix, pathKey(fp, "name"), CodeIstioWarning, "istiod matches names exactly: a patch against the old name is skipped silently",
 				"using deprecated filter name %q; use %q instead", f.GetName(), n)
 		}
@@ -453,7 +454,7 @@ func (c *Checker) analyze(ix *posIndex, ef *networking.EnvoyFilter, cp *networki
 		relative = true
 	}
 	// Before 1.11 there is no priority to set, so IST0151's advice cannot be followed.
-	if m := c.opts.IstioMinor; relative && ef.GetPriority() == 0 && (m == 0 || m >= minorPriority) {
+	if relative && ef.GetPriority() == 0 && c.opts.Istio.Has(compat.Priority) {
 		c.relativeNoPriority(ix, vp, name)
 	}
 	if cp.GetMatch().GetProxy().GetProxyVersion() != "" {
@@ -463,9 +464,7 @@ func (c *Checker) analyze(ix *posIndex, ef *networking.EnvoyFilter, cp *networki
 
 // legacyNames reports whether the target is Istio 1.5-1.6, whose proxies knew the
 // filters by the names later deprecated (envoy.router, …) and by name alone.
-func (c *Checker) legacyNames() bool {
-	return c.opts.IstioMinor > 0 && c.opts.IstioMinor <= 6
-}
+func (c *Checker) legacyNames() bool { return c.opts.Istio.Has(compat.LegacyNames) }
 
 // relativeNoPriority warns about a relative patch without priority: IST0155 if an
 // earlier patch of that name matches a proxyVersion, else IST0151.
@@ -526,30 +525,30 @@ func (c *Checker) value(ix *posIndex, owner string, applyTo networking.EnvoyFilt
 		c.errorf(ix, vp, CodeIstioValidation, "Envoy filter: unknown object type for applyTo %s", applyTo)
 		return
 	}
-	minor := c.opts.IstioMinor
-	w := newWalker(ix, &c.l, minor, func(inAny bool) (diag.Severity, string) {
-		if inAny && (minor == 0 || minor >= 9) {
+	v := c.opts.Istio
+	w := newWalker(ix, &c.l, v, func(inAny bool) (diag.Severity, string) {
+		if inAny && v.Has(compat.TypedDialect) {
 			return diag.Error, CodeUnknownInTyped
 		}
 		return diag.Warning, CodeIstioWarning
 	})
-	w.legacyOK = minor > 0 && minor <= 6
+	w.legacyOK = v.Dialect() == compat.DialectLegacy
 	w.message(m.ProtoReflect().Descriptor(), vn, vp, false, 0)
 	if w.unresolved || !decodeInto(ix, &c.l, w.bad, vn, vp, m, CodeIstioValidation) {
 		return
 	}
 	if name := valueName2(m); name != "" {
-		table := map[networking.EnvoyFilter_ApplyTo]map[string]string{
-			networking.EnvoyFilter_HTTP_FILTER: deprecatedHTTPNames, networking.EnvoyFilter_NETWORK_FILTER: deprecatedNetworkNames,
-			networking.EnvoyFilter_LISTENER_FILTER: deprecatedListenerNames,
+		chain, hasChain := map[networking.EnvoyFilter_ApplyTo]compat.Chain{
+			networking.EnvoyFilter_HTTP_FILTER: compat.HTTPChain, networking.EnvoyFilter_NETWORK_FILTER: compat.NetworkChain,
+			networking.EnvoyFilter_LISTENER_FILTER: compat.ListenerChain,
 		}[applyTo]
-		if nn, ok := table[name]; ok && !c.legacyNames() {
+		if nn, ok := compat.CanonicalName(chain, name); ok && hasChain && !c.legacyNames() {
 			c.warnf(ix, pathKey(vp, "name"), CodeDeprecatedName, "", "using deprecated filter name %q; use %q instead", name, nn)
 		}
 	}
 	complete := op != networking.EnvoyFilter_Patch_MERGE
 	ec := newEnvoyChecker(ix, &c.l, w.bad, complete, owner)
-	ec.minor = c.opts.IstioMinor
+	ec.istio = c.opts.Istio
 	var missing []string
 	ec.missing = func(_, name string) { missing = append(missing, name) }
 	ec.check(m, vp)

@@ -11,6 +11,7 @@ import (
 	listenerv3 "github.com/envoyproxy/go-control-plane/envoy/config/listener/v3"
 	hcmv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/http_connection_manager/v3"
 	wasmv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/wasm/v3"
+	"github.com/wasmgen/wasmgen/compat"
 	"github.com/wasmgen/wasmgen/diag"
 	yaml "go.yaml.in/yaml/v3"
 	"google.golang.org/protobuf/proto"
@@ -83,43 +84,6 @@ const (
 
 var wasmRuntimes = []string{"envoy.wasm.runtime.v8", "envoy.wasm.runtime.wamr", "envoy.wasm.runtime.wasmtime", "envoy.wasm.runtime.null"}
 
-// deprecatedFilterNames maps Envoy's pre-1.14 filter names to the canonical ones (as
-// Istio's pkg/config/xds does), split by chain so envoy.ext_authz resolves by context.
-var deprecatedHTTPNames = map[string]string{
-	"envoy.buffer": "envoy.filters.http.buffer", "envoy.cors": "envoy.filters.http.cors",
-	"envoy.csrf": "envoy.filters.http.csrf", "envoy.http_dynamo_filter": "envoy.filters.http.dynamo",
-	"envoy.ext_authz": "envoy.filters.http.ext_authz", "envoy.fault": "envoy.filters.http.fault",
-	"envoy.grpc_http1_bridge": "envoy.filters.http.grpc_http1_bridge", "envoy.grpc_json_transcoder": "envoy.filters.http.grpc_json_transcoder",
-	"envoy.grpc_web": "envoy.filters.http.grpc_web", "envoy.gzip": "envoy.filters.http.gzip",
-	"envoy.health_check": "envoy.filters.http.health_check", "envoy.ip_tagging": "envoy.filters.http.ip_tagging",
-	"envoy.lua": "envoy.filters.http.lua", "envoy.rate_limit": "envoy.filters.http.ratelimit",
-	"envoy.router": "envoy.filters.http.router", "envoy.squash": "envoy.filters.http.squash",
-}
-
-var deprecatedNetworkNames = map[string]string{
-	"envoy.client_ssl_auth": "envoy.filters.network.client_ssl_auth", "envoy.ext_authz": "envoy.filters.network.ext_authz",
-	"envoy.http_connection_manager": "envoy.filters.network.http_connection_manager", "envoy.mongo_proxy": "envoy.filters.network.mongo_proxy",
-	"envoy.ratelimit": "envoy.filters.network.ratelimit", "envoy.redis_proxy": "envoy.filters.network.redis_proxy",
-	"envoy.tcp_proxy": "envoy.filters.network.tcp_proxy",
-}
-
-var deprecatedListenerNames = map[string]string{
-	"envoy.listener.http_inspector": "envoy.filters.listener.http_inspector", "envoy.listener.original_dst": "envoy.filters.listener.original_dst",
-	"envoy.listener.original_src": "envoy.filters.listener.original_src", "envoy.listener.proxy_protocol": "envoy.filters.listener.proxy_protocol",
-	"envoy.listener.tls_inspector": "envoy.filters.listener.tls_inspector",
-}
-
-// deprecatedName looks a name up in every chain's table (for matches, whose chain is
-// not always known); the HTTP table wins for envoy.ext_authz.
-func deprecatedName(name string) (string, bool) {
-	for _, m := range []map[string]string{deprecatedHTTPNames, deprecatedNetworkNames, deprecatedListenerNames} {
-		if n, ok := m[name]; ok {
-			return n, true
-		}
-	}
-	return "", false
-}
-
 var terminalHTTPTypes = map[protoreflect.FullName]bool{
 	"envoy.extensions.filters.http.router.v3.Router":                true,
 	"envoy.extensions.filters.http.upstream_codec.v3.UpstreamCodec": true,
@@ -147,7 +111,7 @@ type vmUse struct {
 // TypedStruct, applies the Wasm and filter-order rules, and runs protoc-gen-validate
 // on every unpacked message.
 type envoyChecker struct {
-	minor    int // Istio 1.x of the target proxy; 0 = newest
+	istio    compat.Istio // the target proxy
 	ix       *posIndex
 	l        *diag.List
 	bad      map[string]bool
@@ -305,8 +269,7 @@ func (c *envoyChecker) httpChain(h *hcmv3.HttpConnectionManager, path string) {
 	for i, f := range fs {
 		p := pathIdx(pathKey(path, "http_filters"), i)
 		t := typeOf(f.GetTypedConfig())
-		terminal := terminalHTTPTypes[t] || (t == "" && f.GetConfigDiscovery() == nil &&
-			(f.GetName() == "envoy.filters.http.router" || f.GetName() == "envoy.router"))
+		terminal := terminalHTTPTypes[t] || (t == "" && f.GetConfigDiscovery() == nil && compat.IsRouterName(f.GetName()))
 		tn := string(t)
 		if tn == "" {
 			tn = "(none)"
@@ -319,7 +282,7 @@ func (c *envoyChecker) httpChain(h *hcmv3.HttpConnectionManager, path string) {
 			c.errorf(p, CodeFilterOrder, "end http_filters with envoy.filters.http.router",
 				"non-terminal filter named %q of type %s is the last filter in a http filter chain", f.GetName(), tn)
 		}
-		if n, ok := deprecatedHTTPNames[f.GetName()]; ok {
+		if n, ok := compat.CanonicalName(compat.HTTPChain, f.GetName()); ok {
 			c.warnf(pathKey(p, "name"), CodeDeprecatedName, "", "using deprecated filter name %q; use %q instead", f.GetName(), n)
 		}
 	}
@@ -341,7 +304,7 @@ func (c *envoyChecker) networkChain(fs []*listenerv3.Filter, path string) {
 			c.errorf(p, CodeFilterOrder, "end the chain with a terminal filter such as envoy.filters.network.http_connection_manager or tcp_proxy",
 				"non-terminal filter named %q of type %s is the last filter in a network filter chain", f.GetName(), t)
 		}
-		if n, ok := deprecatedNetworkNames[f.GetName()]; ok {
+		if n, ok := compat.CanonicalName(compat.NetworkChain, f.GetName()); ok {
 			c.warnf(pathKey(p, "name"), CodeDeprecatedName, "", "using deprecated filter name %q; use %q instead", f.GetName(), n)
 		}
 	}
@@ -373,7 +336,7 @@ func (c *envoyChecker) wasm(pc *wasmv3.PluginConfig, path string) {
 	// Envoy's plugin constructor (wasm.cc), from the proxies that know failure_policy;
 	// older ones ignore the field (olderProxy warns).
 	//lint:ignore SA1019 the rule is about the deprecated field
-	if pc.GetFailOpen() && pc.GetFailurePolicy() != wasmv3.FailurePolicy_UNSPECIFIED && (c.minor == 0 || c.minor >= minorFailurePolicy) {
+	if pc.GetFailOpen() && pc.GetFailurePolicy() != wasmv3.FailurePolicy_UNSPECIFIED && c.istio.Has(compat.FailurePolicy) {
 		c.errorf(pathKey(path, "failure_policy"), CodeWasmFailBoth, "set only failure_policy (fail_open is deprecated; fail_open: true means FAIL_OPEN)",
 			"only one of fail_open or failure_policy can be set")
 	}
@@ -564,30 +527,21 @@ func vmScope(owner string) (scope string, everywhere bool) {
 	return owner, false
 }
 
-// Istio minors whose proxies first know these fields (sources in generate/wasm.go:
-// envoy#15136 in Envoy 1.18 = Istio 1.10; envoy#36456 in Envoy 1.33 = Istio 1.25;
-// istio/api#1975 for EnvoyFilter.priority).
-const (
-	minorPriority      = 11
-	minorEnv           = 10
-	minorFailurePolicy = 25
-)
-
 // CodeOlderIstio marks a field the target Istio version's proxy or istiod does not know.
 const CodeOlderIstio = "WG7110"
 
 // olderProxy warns about fields an older proxy ignores: xDS accepts unknown fields,
 // so the setting silently does not apply.
 func (c *envoyChecker) olderProxy(pc *wasmv3.PluginConfig, path string) {
-	if c.minor == 0 {
-		return
+	v := c.istio
+	if !v.Has(compat.EnvVars) && pc.GetVmConfig().GetEnvironmentVariables() != nil {
+		f := compat.EnvVars
+		c.warnf(pathKey(pathKey(path, "vm_config"), "environment_variables"), CodeOlderIstio, fmt.Sprintf("target Istio %s or later, or pass the values in the plugin configuration", f.Since()),
+			"vm_config.environment_variables exists from Envoy %s (Istio %s); the proxy of Istio %s ignores it", f.EnvoySince, f.Since(), v)
 	}
-	if c.minor < minorEnv && pc.GetVmConfig().GetEnvironmentVariables() != nil {
-		c.warnf(pathKey(pathKey(path, "vm_config"), "environment_variables"), CodeOlderIstio, "target Istio 1.10 or later, or pass the values in the plugin configuration",
-			"vm_config.environment_variables exists from Envoy 1.18 (Istio 1.10); the proxy of Istio 1.%d ignores it", c.minor)
-	}
-	if c.minor < minorFailurePolicy && pc.GetFailurePolicy() != wasmv3.FailurePolicy_UNSPECIFIED {
+	if !v.Has(compat.FailurePolicy) && pc.GetFailurePolicy() != wasmv3.FailurePolicy_UNSPECIFIED {
+		f := compat.FailurePolicy
 		c.warnf(pathKey(path, "failure_policy"), CodeOlderIstio, "use fail_open for this Istio version",
-			"failure_policy exists from Envoy 1.33 (Istio 1.25); the proxy of Istio 1.%d ignores it and fails closed", c.minor)
+			"failure_policy exists from Envoy %s (Istio %s); the proxy of Istio %s ignores it and fails closed", f.EnvoySince, f.Since(), v)
 	}
 }

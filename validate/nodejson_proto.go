@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/wasmgen/wasmgen/compat"
 	"github.com/wasmgen/wasmgen/diag"
 	yaml "go.yaml.in/yaml/v3"
 	"google.golang.org/protobuf/encoding/protojson"
@@ -34,14 +35,14 @@ type protoWalker struct {
 	ix         *posIndex
 	l          *diag.List
 	unknown    unknownPolicy
-	minor      int  // Istio minor version of the dialect, 0 = newest
-	legacyOK   bool // the v2 `config` field is expected (Istio 1.5-1.6)
-	unresolved bool // an Any names a type that is not linked: decoding would fail
+	istio      compat.Istio // the target release
+	legacyOK   bool         // the v2 `config` field is expected (Istio 1.5-1.6)
+	unresolved bool         // an Any names a type that is not linked: decoding would fail
 	bad        map[string]bool
 }
 
-func newWalker(ix *posIndex, l *diag.List, minor int, unknown unknownPolicy) *protoWalker {
-	return &protoWalker{ix: ix, l: l, unknown: unknown, minor: minor, bad: map[string]bool{}}
+func newWalker(ix *posIndex, l *diag.List, istio compat.Istio, unknown unknownPolicy) *protoWalker {
+	return &protoWalker{ix: ix, l: l, unknown: unknown, istio: istio, bad: map[string]bool{}}
 }
 
 func (w *protoWalker) errorf(path, code, hint, format string, args ...any) {
@@ -60,7 +61,7 @@ func (w *protoWalker) report(sev diag.Severity, path, code, hint, format string,
 }
 
 // newDialect reports whether the dialect is Istio >= 1.9 (real typed_config types).
-func (w *protoWalker) newDialect() bool { return w.minor == 0 || w.minor >= 9 }
+func (w *protoWalker) newDialect() bool { return w.istio.Has(compat.TypedDialect) }
 
 var typedStructNames = map[protoreflect.FullName]bool{
 	"udpa.type.v1.TypedStruct": true,

@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/wasmgen/wasmgen/compat"
 	"github.com/wasmgen/wasmgen/diag"
 	yaml "go.yaml.in/yaml/v3"
 	extensions "istio.io/api/extensions/v1alpha1"
@@ -39,7 +40,7 @@ func WasmPlugin(file string, doc *yaml.Node, opts Options) diag.List {
 		c.errorf(ix, "", CodeIstioValidation, "url field needs to be set")
 		return c.Finish()
 	}
-	w := newWalker(ix, &c.l, opts.IstioMinor, func(bool) (diag.Severity, string) { return diag.Error, CodeUnknownField })
+	w := newWalker(ix, &c.l, opts.Istio, func(bool) (diag.Severity, string) { return diag.Error, CodeUnknownField })
 	wp := &extensions.WasmPlugin{}
 	w.message(wp.ProtoReflect().Descriptor(), spec, "spec", false, 0)
 	if spec.Kind != yaml.MappingNode || !decodeInto(ix, &c.l, w.bad, spec, "spec", wp, CodeIstioValidation) {
@@ -49,48 +50,33 @@ func WasmPlugin(file string, doc *yaml.Node, opts Options) diag.List {
 	return c.Finish()
 }
 
-// Istio minors whose WasmPlugin first has these (istio.io/api's
-// extensions/v1alpha1/wasm.proto at each release tag served by the Go module proxy,
-// v1.19.0 to v1.27.0: type and targetRef from v1.20.0, targetRefs from v1.22.0,
-// FAIL_RELOAD from v1.27.0; the kind itself from Istio 1.12, istio/istio#33374).
-const (
-	minorWasmPlugin = 12
-	minorPluginType = 20
-	minorTargetRef  = 20
-	minorTargetRefs = 22
-	minorFailReload = 27
-)
-
 // olderWasmPlugin warns about what the target Istio's WasmPlugin does not have: its
 // CRD drops or refuses the field, so the setting does not apply.
 func (c *Checker) olderWasmPlugin(ix *posIndex, wp *extensions.WasmPlugin) {
-	m := c.opts.IstioMinor
-	if m == 0 {
+	v := c.opts.Istio
+	if !v.Has(compat.WasmPlugin) {
+		c.warnf(ix, "", CodeOlderIstio, fmt.Sprintf("use an EnvoyFilter (wasmgen render --target istio), or target Istio %s or later", compat.WasmPlugin.Since()),
+			"WasmPlugin exists from Istio %s; Istio %s does not know the kind", compat.WasmPlugin.Since(), v)
 		return
 	}
-	if m < minorWasmPlugin {
-		c.warnf(ix, "", CodeOlderIstio, "use an EnvoyFilter (wasmgen render --target istio), or target Istio 1.12 or later",
-			"WasmPlugin exists from Istio 1.12; Istio 1.%d does not know the kind", m)
-		return
+	older := func(path, field string, f compat.Feature, hint string) {
+		c.warnf(ix, path, CodeOlderIstio, hint, "WasmPlugin %s exists from Istio %s; Istio %s does not know it", field, f.Since(), v)
 	}
-	older := func(path, field string, since int, hint string) {
-		c.warnf(ix, path, CodeOlderIstio, hint, "WasmPlugin %s exists from Istio 1.%d; Istio 1.%d does not know it", field, since, m)
+	if wp.GetType() != extensions.PluginType_UNSPECIFIED_PLUGIN_TYPE && !v.Has(compat.PluginType) {
+		older("spec.type", "type", compat.PluginType, fmt.Sprintf("drop it: before Istio %s every WasmPlugin is an HTTP filter", compat.PluginType.Since()))
 	}
-	if wp.GetType() != extensions.PluginType_UNSPECIFIED_PLUGIN_TYPE && m < minorPluginType {
-		older("spec.type", "type", minorPluginType, "drop it: before Istio 1.20 every WasmPlugin is an HTTP filter")
+	if wp.GetTargetRef() != nil && !v.Has(compat.TargetRef) {
+		older("spec.targetRef", "targetRef", compat.TargetRef, "select the workloads with selector.matchLabels")
 	}
-	if wp.GetTargetRef() != nil && m < minorTargetRef {
-		older("spec.targetRef", "targetRef", minorTargetRef, "select the workloads with selector.matchLabels")
-	}
-	if len(wp.GetTargetRefs()) > 0 && m < minorTargetRefs {
+	if len(wp.GetTargetRefs()) > 0 && !v.Has(compat.TargetRefs) {
 		hint := "select the workloads with selector.matchLabels"
-		if m >= minorTargetRef {
-			hint = "use the single targetRef on Istio 1.20–1.21"
+		if v.Has(compat.TargetRef) {
+			hint = fmt.Sprintf("use the single targetRef on Istio %s–1.%d", compat.TargetRef.Since(), compat.TargetRefs.Since().Minor()-1)
 		}
-		older("spec.targetRefs", "targetRefs", minorTargetRefs, hint)
+		older("spec.targetRefs", "targetRefs", compat.TargetRefs, hint)
 	}
-	if wp.GetFailStrategy() == extensions.FailStrategy_FAIL_RELOAD && m < minorFailReload {
-		older("spec.failStrategy", "failStrategy FAIL_RELOAD", minorFailReload, "use FAIL_CLOSE or FAIL_OPEN")
+	if wp.GetFailStrategy() == extensions.FailStrategy_FAIL_RELOAD && !v.Has(compat.FailReload) {
+		older("spec.failStrategy", "failStrategy FAIL_RELOAD", compat.FailReload, "use FAIL_CLOSE or FAIL_OPEN")
 	}
 }
 

@@ -3,6 +3,8 @@ package validate
 import (
 	"strings"
 	"testing"
+
+	"github.com/wasmgen/wasmgen/compat"
 )
 
 func wp(spec string) string {
@@ -80,7 +82,7 @@ func TestWasmPluginOlderIstio(t *testing.T) {
 		{"newest", ok + "  type: HTTP\n  failStrategy: FAIL_RELOAD\n", 0, ""},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			l := run(t, "p.yaml", wp(tt.spec), Options{IstioMinor: tt.minor})
+			l := run(t, "p.yaml", wp(tt.spec), Options{Istio: compat.Istio(tt.minor)})
 			got := fmtList(l)
 			if tt.msg == "" {
 				if len(l) != 0 {

@@ -4,12 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strconv"
 	"strings"
 
 	"github.com/spf13/pflag"
+	"github.com/wasmgen/wasmgen/compat"
 	"github.com/wasmgen/wasmgen/diag"
-	"github.com/wasmgen/wasmgen/generate"
 	"github.com/wasmgen/wasmgen/schema"
 )
 
@@ -58,28 +57,20 @@ func limitFlags(fs *pflag.FlagSet) *schema.Limits {
 	return &lim
 }
 
-func defaultIstioVersion() string {
-	return fmt.Sprintf("1.%d", generate.NewestIstioMinor)
-}
+func defaultIstioVersion() string { return compat.NewestIstio.String() }
 
-// parseIstioVersion turns "1.24", "1.24.3" or "v1.8" into the minor version.
-func parseIstioVersion(v string) (int, error) {
-	s := strings.TrimPrefix(v, "v")
-	parts := strings.Split(s, ".")
-	if len(parts) < 2 || parts[0] != "1" {
-		return 0, fmt.Errorf("invalid --istio-version %q; expected 1.MINOR such as 1.5, 1.8 or %s", v, defaultIstioVersion())
-	}
-	minor, err := strconv.Atoi(parts[1])
+// parseIstio reads --istio-version. A release newer than wasmgen knows is checked
+// as the newest it knows, and a note says so (the output may lack what is newer).
+func parseIstio(v string, stderr io.Writer) (compat.Istio, error) {
+	ver, err := compat.ParseIstio(v)
 	if err != nil {
-		return 0, fmt.Errorf("invalid --istio-version %q; expected 1.MINOR such as 1.5, 1.8 or %s", v, defaultIstioVersion())
+		return 0, fmt.Errorf("--istio-version: %v", err)
 	}
-	if minor < 5 {
-		return 0, fmt.Errorf("--istio-version %s is not supported; wasmgen emits Istio 1.5 and newer", v)
+	if known, newer := ver.Known(); newer {
+		fmt.Fprintf(stderr, "wasmgen: note: --istio-version %s is newer than the newest release wasmgen knows; emitting and checking for %s\n", v, known)
+		ver = known
 	}
-	if minor > generate.NewestIstioMinor {
-		return generate.NewestIstioMinor, nil
-	}
-	return minor, nil
+	return ver, nil
 }
 
 func usageError(stderr io.Writer, fs *pflag.FlagSet, format string, args ...any) int {

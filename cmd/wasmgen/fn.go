@@ -75,7 +75,7 @@ func (c *krmConfig) options(fs *pflag.FlagSet, stderr io.Writer) (krm.Options, i
 	if !oneOf(*c.target, generate.Targets) {
 		return krm.Options{}, usageError(stderr, fs, "invalid --target %q; expected one of istio, wasmplugin, all%s", *c.target, hintFor(*c.target, generate.Targets)), false
 	}
-	minor, err := parseIstioVersion(*c.istio)
+	minor, err := parseIstio(*c.istio, stderr)
 	if err != nil {
 		return krm.Options{}, usageError(stderr, fs, "%v", err), false
 	}
@@ -90,7 +90,7 @@ func (c *krmConfig) options(fs *pflag.FlagSet, stderr io.Writer) (krm.Options, i
 	}
 	opts := krm.Options{
 		Render: render.Options{
-			Generate:       generate.Options{Target: generate.Target(*c.target), IstioMinor: minor},
+			Generate:       generate.Options{Target: generate.Target(*c.target), Istio: minor},
 			Limits:         *c.lim,
 			MaxImportDepth: *c.importDepth,
 		},

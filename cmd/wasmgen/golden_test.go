@@ -13,6 +13,8 @@ import (
 	"github.com/wasmgen/wasmgen/internal/render"
 	"github.com/wasmgen/wasmgen/schema"
 	"github.com/wasmgen/wasmgen/validate"
+
+	"github.com/wasmgen/wasmgen/compat"
 )
 
 // update reports whether goldens should be rewritten: WASMGEN_UPDATE=1 go test ./...
@@ -80,13 +82,13 @@ func compare(t *testing.T, name, got string) {
 
 // checkOutput parses rendered YAML back and runs the strict Istio/Envoy checks on
 // every object: a byte comparison alone would bless a wrong golden.
-func checkOutput(t *testing.T, out string, minor int) {
+func checkOutput(t *testing.T, out string, minor compat.Istio) {
 	t.Helper()
 	docs, errs := render.Parse([]load.Source{{Name: "out.golden", Data: []byte(out)}}, schema.DefaultLimits)
 	if errs.HasErrors() {
 		t.Fatalf("output does not parse: %v", errs)
 	}
-	c := validate.NewChecker(validate.Options{IstioMinor: minor})
+	c := validate.NewChecker(validate.Options{Istio: minor})
 	for _, d := range docs {
 		c.Add(d.File, d.Node)
 	}
@@ -98,18 +100,18 @@ func checkOutput(t *testing.T, out string, minor int) {
 	}
 }
 
-func istioMinorOf(args []string) int {
+func istioMinorOf(args []string) compat.Istio {
 	for i, a := range args {
 		v, ok := strings.CutPrefix(a, "--istio-version=")
 		if !ok && a == "--istio-version" && i+1 < len(args) {
 			v, ok = args[i+1], true
 		}
 		if ok {
-			if m, err := parseIstioVersion(v); err == nil {
+			if m, err := compat.ParseIstio(v); err == nil {
+				m, _ = m.Known()
 				return m
 			}
 		}
 	}
-	m, _ := parseIstioVersion(defaultIstioVersion())
-	return m
+	return compat.NewestIstio
 }

@@ -43,7 +43,7 @@ func runRender(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if *format != "yaml" && *format != "json" {
 		return usageError(stderr, fs, "invalid --format %q; expected yaml or json", *format)
 	}
-	minor, err := parseIstioVersion(*istio)
+	minor, err := parseIstio(*istio, stderr)
 	if err != nil {
 		return usageError(stderr, fs, "%v", err)
 	}
@@ -60,7 +60,7 @@ func runRender(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return exitInvalid
 	}
 	opts := render.Options{
-		Generate:       generate.Options{Target: generate.Target(*target), IstioMinor: minor},
+		Generate:       generate.Options{Target: generate.Target(*target), Istio: minor},
 		Limits:         *lim,
 		MaxImportDepth: *importDepth,
 	}

@@ -14,6 +14,8 @@ import (
 	"github.com/wasmgen/wasmgen/schema"
 	"github.com/wasmgen/wasmgen/validate"
 	yaml "go.yaml.in/yaml/v3"
+
+	"github.com/wasmgen/wasmgen/compat"
 )
 
 func runValidate(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
@@ -34,7 +36,7 @@ func runValidate(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if fs.NArg() == 0 {
 		return usageError(stderr, fs, "no input; pass files, directories or - for stdin")
 	}
-	minor, err := parseIstioVersion(*istio)
+	minor, err := parseIstio(*istio, stderr)
 	if err != nil {
 		return usageError(stderr, fs, "%v", err)
 	}
@@ -66,7 +68,7 @@ func runValidate(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 
 // checkDocuments classifies every document by kind and runs its checks; it returns
 // how many were checked and how many were of other kinds.
-func checkDocuments(srcs []load.Source, files render.Files, minor int, lim schema.Limits, l *diag.List) (checked, skipped int) {
+func checkDocuments(srcs []load.Source, files render.Files, minor compat.Istio, lim schema.Limits, l *diag.List) (checked, skipped int) {
 	docs, errs := parseSources(srcs, lim)
 	l.Append(errs)
 	dirs := map[string]string{}
@@ -77,8 +79,8 @@ func checkDocuments(srcs []load.Source, files render.Files, minor int, lim schem
 	// findings that only concern the WasmPlugin or bootstrap targets (an Istio too
 	// old for WasmPlugin, an image a standalone Envoy cannot pull) come from
 	// rendering those targets.
-	opts := render.Options{Generate: generate.Options{Target: generate.TargetIstio, IstioMinor: minor}, Limits: lim}
-	checker := validate.NewChecker(validate.Options{IstioMinor: minor})
+	opts := render.Options{Generate: generate.Options{Target: generate.TargetIstio, Istio: minor}, Limits: lim}
+	checker := validate.NewChecker(validate.Options{Istio: minor})
 	var inputs []generate.Input
 	var filterDocs []*schema.Document
 	var others []validate.Doc

@@ -196,7 +196,7 @@ func readModule(in *generate.Input, dir string, files Files, opts Options) diag.
 		})
 		return l
 	}
-	if ok, msg := module.CheckABI(info, opts.Generate.IstioMinor); !ok {
+	if ok, msg := module.CheckABI(info, opts.Generate.Istio); !ok {
 		l.Add(diag.Finding{Pos: doc.Pos(path), Path: path, Severity: diag.Warning, Code: CodeABI, Msg: msg})
 	}
 	in.ModuleSHA256 = hexSum

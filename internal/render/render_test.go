@@ -10,6 +10,8 @@ import (
 	"github.com/wasmgen/wasmgen/generate"
 	"github.com/wasmgen/wasmgen/internal/load"
 	"github.com/wasmgen/wasmgen/schema"
+
+	"github.com/wasmgen/wasmgen/compat"
 )
 
 // memFiles is an in-memory Files: the pipeline never touches the disk itself.
@@ -39,9 +41,9 @@ spec:
   selector: {matchLabels: {app: a}}
 `
 
-func compile(t *testing.T, src string, files memFiles, minor int) (*Result, diag.List) {
+func compile(t *testing.T, src string, files memFiles, minor compat.Istio) (*Result, diag.List) {
 	t.Helper()
-	opts := Options{Generate: generate.Options{Target: generate.TargetIstio, IstioMinor: minor}, Limits: schema.DefaultLimits}
+	opts := Options{Generate: generate.Options{Target: generate.TargetIstio, Istio: minor}, Limits: schema.DefaultLimits}
 	return Compile([]load.Source{{Name: "s.yaml", Dir: "/w", Data: []byte(src)}}, files, opts)
 }
 
@@ -114,7 +116,7 @@ spec:
 
 func TestResolveOption(t *testing.T) {
 	src := strings.Replace(spec, "module: {path: f.wasm}", "module: {image: ghcr.io/x/f:v1}", 1)
-	opts := Options{Generate: generate.Options{Target: generate.TargetIstio, IstioMinor: 24}, Limits: schema.DefaultLimits,
+	opts := Options{Generate: generate.Options{Target: generate.TargetIstio, Istio: 24}, Limits: schema.DefaultLimits,
 		Resolve: func(ref string) (string, error) {
 			return "ghcr.io/x/f@sha256:" + strings.Repeat("a", 64), nil
 		}}

@@ -11,6 +11,8 @@ import (
 	"github.com/wasmgen/wasmgen/internal/render"
 	"github.com/wasmgen/wasmgen/schema"
 	yaml "go.yaml.in/yaml/v3"
+
+	"github.com/wasmgen/wasmgen/compat"
 )
 
 func TestNameFromDir(t *testing.T) {
@@ -102,13 +104,13 @@ func TestScaffoldRendersClean(t *testing.T) {
 			t.Errorf("%s: metadata.name decodes as %#v (%v)", name, doc.Metadata.Name, err)
 		}
 		for _, target := range generate.Targets {
-			for _, minor := range []int{5, 8, 12, generate.NewestIstioMinor} {
+			for _, minor := range []compat.Istio{5, 8, 12, compat.NewestIstio} {
 				if minor < 12 && (target == "wasmplugin" || target == "all") {
 					continue // WasmPlugin arrived in Istio 1.12 (WG2009)
 				}
 				t.Run(fmt.Sprintf("%.12s/%s/1.%d", name, target, minor), func(t *testing.T) {
 					opts := render.Options{
-						Generate: generate.Options{Target: generate.Target(target), IstioMinor: minor},
+						Generate: generate.Options{Target: generate.Target(target), Istio: minor},
 						Limits:   schema.DefaultLimits,
 					}
 					src := []load.Source{{Name: "filter.yaml", Dir: "/scaffold", Data: spec}}

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/wasmgen/wasmgen/compat"
 	"github.com/wasmgen/wasmgen/diag"
 	"github.com/wasmgen/wasmgen/generate"
 	"github.com/wasmgen/wasmgen/internal/render"
@@ -230,12 +231,17 @@ func (r *run) configMapOptions(fc *yaml.RNode, id *yaml.ResourceIdentifier) {
 		v := data[k]
 		switch k {
 		case "istio-version":
-			minor, err := ParseIstioVersion(v)
+			ver, err := compat.ParseIstio(v)
 			if err != nil {
 				r.add(diag.Finding{Path: "data.istio-version", Severity: diag.Error, Code: CodeIstioVersion, Msg: err.Error()}, id)
 				continue
 			}
-			r.opts.Render.Generate.IstioMinor = minor
+			if known, newer := ver.Known(); newer {
+				r.add(diag.Finding{Path: "data.istio-version", Severity: diag.Warning, Code: CodeIstioVersion,
+					Msg: fmt.Sprintf("Istio %s is newer than the newest release wasmgen knows; emitting for %s", v, known)}, id)
+				ver = known
+			}
+			r.opts.Render.Generate.Istio = ver
 		case "target":
 			ok := false
 			for _, t := range generate.Targets {
@@ -254,27 +260,6 @@ func (r *run) configMapOptions(fc *yaml.RNode, id *yaml.ResourceIdentifier) {
 				Hint: diag.DidYouMean(k, configMapKeys)}, id)
 		}
 	}
-}
-
-// ParseIstioVersion turns "1.24", "1.24.3" or "v1.8" into the minor version (newer
-// than wasmgen knows → the newest it knows).
-func ParseIstioVersion(v string) (int, error) {
-	parts := strings.Split(strings.TrimPrefix(v, "v"), ".")
-	minor := -1
-	if len(parts) >= 2 && parts[0] == "1" {
-		if n, err := strconv.Atoi(parts[1]); err == nil {
-			minor = n
-		}
-	}
-	switch {
-	case minor < 0:
-		return 0, fmt.Errorf("invalid istio-version %q; expected 1.MINOR such as 1.8 or 1.%d", v, generate.NewestIstioMinor)
-	case minor < 5:
-		return 0, fmt.Errorf("istio-version %s is not supported; wasmgen emits Istio 1.5 and newer", v)
-	case minor > generate.NewestIstioMinor:
-		return generate.NewestIstioMinor, nil
-	}
-	return minor, nil
 }
 
 // compile decodes, checks and resolves each filter (each alone, so its findings are

@@ -1,0 +1,111 @@
+package compat
+
+// Feature is something a range of releases has: a field, a kind, a behaviour of
+// istiod, the istio-agent or Envoy. Since is the first release that has it, Until
+// the first that no longer does (zero: none). A feature of Envoy's (EnvoySince or
+// EnvoyUntil set) is answered for an Istio release through the Envoy it ships, unless
+// the Istio bounds are set too (the envoy-wasm fork of Istio 1.5–1.8 had some things
+// before upstream Envoy did).
+type Feature struct {
+	Name                   string
+	IstioSince, IstioUntil Istio
+	EnvoySince, EnvoyUntil Envoy
+	Source                 string // where the threshold was read, once
+}
+
+// Has reports whether this Istio release has f.
+func (v Istio) Has(f Feature) bool {
+	if f.IstioSince == 0 && f.IstioUntil == 0 {
+		return v.Envoy().Has(f)
+	}
+	m := v.Minor()
+	return (f.IstioSince == 0 || m >= int(f.IstioSince)) && (f.IstioUntil == 0 || m < int(f.IstioUntil))
+}
+
+// Has reports whether this Envoy release has f. A feature known only by its Istio
+// bounds is answered through the Istio release that ships this Envoy.
+func (v Envoy) Has(f Feature) bool {
+	if f.EnvoySince == 0 && f.EnvoyUntil == 0 {
+		return v.IstioOf().Has(f)
+	}
+	m := v.Minor()
+	return (f.EnvoySince == 0 || m >= int(f.EnvoySince)) && (f.EnvoyUntil == 0 || m < int(f.EnvoyUntil))
+}
+
+// Since is the first Istio release with f, for messages ("exists from Istio 1.11").
+func (f Feature) Since() Istio {
+	if f.IstioSince != 0 {
+		return f.IstioSince
+	}
+	if f.EnvoySince != 0 {
+		return f.EnvoySince.IstioOf()
+	}
+	return OldestIstio
+}
+
+// Until is the first Istio release without f (zero: every release has it).
+func (f Feature) Until() Istio {
+	if f.IstioUntil != 0 {
+		return f.IstioUntil
+	}
+	if f.EnvoyUntil != 0 {
+		return f.EnvoyUntil.IstioOf()
+	}
+	return 0
+}
+
+// The features. Each threshold is written here and nowhere else.
+var (
+	// TypedStructDialect: Istio 1.7 moved EnvoyFilter patch values to the v3 filter,
+	// which has no `config`: typedConfig with a udpa TypedStruct (istio.io 1.7 upgrade
+	// notes, "EnvoyFilter syntax change"; istio/istio pilot/pkg/networking/core/
+	// v1alpha3/envoyfilter at 1.7.0 builds v3 HttpFilter/Filter).
+	TypedStructDialect = Feature{Name: "typedConfig (TypedStruct) patch values", IstioSince: 7,
+		Source: "istio.io 1.7 upgrade notes"}
+	// TypedDialect: Istio 1.9 proxies take the real v3 Wasm type in typed_config and
+	// reject v2 types (istio.io 1.9 upgrade notes, "EnvoyFilter XDS v2 removal").
+	TypedDialect = Feature{Name: "typed_config with v3 types", IstioSince: 9,
+		Source: "istio.io 1.9 upgrade notes"}
+	// LegacyNames: the proxies of Istio 1.5–1.6 know filters by the names Envoy later
+	// deprecated (envoy.router, envoy.http_connection_manager), the names istiod of
+	// that time emitted and matched (wasme istio_provider.go isOlderIstio).
+	LegacyNames = Feature{Name: "pre-1.14 Envoy filter names", IstioUntil: 7,
+		Source: "solo-io/wasm istio_provider.go isOlderIstio"}
+	// Priority: EnvoyFilter.priority (field 5) came with istio/api#1975, implemented
+	// by istio/istio#32581 (reviewed June 2021, after 1.10.0): first in Istio 1.11.
+	// istio.io's 1.8 EnvoyFilter reference has no priority.
+	Priority = Feature{Name: "EnvoyFilter.priority", IstioSince: 11,
+		Source: "istio/api#1975, istio/istio#32581"}
+	// FailOpen: PluginConfig.fail_open, envoy-wasm#529 (May 2020) in the v3 API the
+	// Istio 1.7/1.8 proxies carried (upstream from Envoy 1.17); the 1.5–1.6 v2
+	// WasmService has none.
+	FailOpen = Feature{Name: "PluginConfig.fail_open", IstioSince: 7,
+		Source: "envoyproxy/envoy-wasm#529"}
+	// EnvVars: VmConfig.environment_variables, envoyproxy/envoy#15136 (Feb 2021),
+	// Envoy 1.18 (Istio 1.10); Istio 1.9's proxy (Envoy 1.17) has no such field.
+	EnvVars = Feature{Name: "vm_config.environment_variables", EnvoySince: 18,
+		Source: "envoyproxy/envoy#15136"}
+	// FailurePolicy: PluginConfig.failure_policy, envoyproxy/envoy#36456, Envoy 1.33
+	// (changelogs/1.33.0.yaml), Istio 1.25. fail_open is deprecated for it but still
+	// accepted; Envoy rejects setting both (source/extensions/common/wasm/wasm.cc:
+	// "only one of fail_open or failure_policy can be set").
+	FailurePolicy = Feature{Name: "PluginConfig.failure_policy", EnvoySince: 33,
+		Source: "envoyproxy/envoy#36456"}
+	// AgentOCI: the istio-agent pulls oci:// images and reads the "nil" sha256 as "no
+	// checksum" from Istio 1.12 (istio/istio pkg/wasm; istio/istio#33374). It has
+	// fetched http(s) modules of EXTENSION_CONFIG patches since 1.9 (istio.io 1.9
+	// "Distributing WebAssembly Modules"), with a real sha256 only.
+	AgentOCI = Feature{Name: "istio-agent image pulls", IstioSince: 12,
+		Source: "istio/istio#33374, pkg/wasm/convert.go"}
+	// WasmPlugin: the extensions.istio.io kind, Istio 1.12 (istio/istio#33374).
+	WasmPlugin = Feature{Name: "WasmPlugin", IstioSince: 12,
+		Source: "istio/istio#33374"}
+	// The WasmPlugin fields below are read from istio.io/api's
+	// extensions/v1alpha1/wasm.proto at each release tag the Go module proxy serves
+	// (v1.19.0 to v1.27.0): type and targetRef from v1.20.0, targetRefs from v1.22.0,
+	// FAIL_RELOAD from v1.27.0.
+	PluginType = Feature{Name: "WasmPlugin type", IstioSince: 20, Source: "istio.io/api v1.20.0 wasm.proto"}
+	TargetRef  = Feature{Name: "WasmPlugin targetRef", IstioSince: 20, Source: "istio.io/api v1.20.0 wasm.proto"}
+	TargetRefs = Feature{Name: "WasmPlugin targetRefs", IstioSince: 22, Source: "istio.io/api v1.22.0 wasm.proto"}
+	FailReload = Feature{Name: "WasmPlugin failStrategy FAIL_RELOAD", IstioSince: 27, Source: "istio.io/api v1.27.0 wasm.proto"}
+)
