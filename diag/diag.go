@@ -63,6 +63,10 @@ type Finding struct {
 	Code     string // stable ID: WG#### for wasmgen's own checks, IST#### where the check is Istio's
 	Msg      string // what was found and what was expected
 	Hint     string // how to fix it, e.g. `did you mean "rootID"?`
+	// Related are other places the finding is about ("also defined at"), as cue's
+	// errors carry InputPositions: text output names them in the message, JSON and
+	// GitHub output point at them too.
+	Related []Pos
 }
 
 // Message is the finding's text without position or code: "path: msg (hint)".
@@ -73,6 +77,17 @@ func (f Finding) Message() string {
 		b.WriteString(": ")
 	}
 	b.WriteString(f.Msg)
+	for i, p := range f.Related {
+		if i == 0 {
+			b.WriteString(" (also at ")
+		} else {
+			b.WriteString(", ")
+		}
+		b.WriteString(p.String())
+		if i == len(f.Related)-1 {
+			b.WriteString(")")
+		}
+	}
 	if f.Hint != "" {
 		b.WriteString("; ")
 		b.WriteString(f.Hint)
@@ -87,6 +102,18 @@ func (f Finding) String() string {
 		s += " [" + f.Code + "]"
 	}
 	return s
+}
+
+func (f Finding) equal(g Finding) bool {
+	if f.Pos != g.Pos || f.Path != g.Path || f.Severity != g.Severity || f.Code != g.Code || f.Msg != g.Msg || f.Hint != g.Hint || len(f.Related) != len(g.Related) {
+		return false
+	}
+	for i := range f.Related {
+		if f.Related[i] != g.Related[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // List is an ordered collection of findings.
@@ -150,7 +177,7 @@ func (l *List) Sort() {
 	})
 	out := s[:0]
 	for i, f := range s {
-		if i > 0 && f == s[i-1] {
+		if i > 0 && f.equal(s[i-1]) {
 			continue
 		}
 		out = append(out, f)

@@ -6,13 +6,15 @@ import (
 	"testing"
 
 	"github.com/wasmgen/wasmgen/schema"
+
+	"github.com/wasmgen/wasmgen/yamltree"
 )
 
 // spec decodes one WasmFilter document, checks it decoded cleanly and defaults it,
 // as the loader does before calling Objects.
 func spec(t testing.TB, text string) *schema.Document {
 	t.Helper()
-	docs, l := schema.ParseDocuments("spec.yaml", []byte(text), schema.DefaultLimits)
+	docs, l := yamltree.ParseDocuments("spec.yaml", []byte(text), yamltree.DefaultLimits)
 	if l.HasErrors() || len(docs) != 1 {
 		t.Fatalf("parse: %v (%d docs)", l, len(docs))
 	}

@@ -94,6 +94,22 @@ func dropNulls(t any) {
 	}
 }
 
+// NodeOf is the YAML node of a typed Kubernetes value (a volume, a mount) as Node
+// builds an object's: keys sorted, nulls dropped. The KRM function patches
+// workloads with it, so what it adds reads like what render emits.
+func NodeOf(v any) (*yaml.Node, error) {
+	js, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	t, err := decode(js)
+	if err != nil {
+		return nil, err
+	}
+	dropNulls(t)
+	return Node(t), nil
+}
+
 // IsKubernetes reports whether an object is a Kubernetes document (everything but
 // an Envoy bootstrap).
 func IsKubernetes(o generate.Object) bool { return o.APIVersion != "" }
@@ -276,10 +292,10 @@ func writeYAML(buf *bytes.Buffer, t any) error {
 	return enc.Close()
 }
 
-// toNode builds the YAML node of a tree. Scalars carry their JSON type as the tag,
-// so the string "10" stays quoted and the number 10 stays a number.
 // Node is the YAML node of a generic JSON tree (Tree's result) with keys sorted,
-// as the YAML writer emits it; the KRM function builds its items with it.
+// as the YAML writer emits it; the KRM function builds its items with it. Scalars
+// carry their JSON type as the tag, so the string "10" stays quoted and the number
+// 10 stays a number.
 func Node(t any) *yaml.Node {
 	switch v := t.(type) {
 	case map[string]any:

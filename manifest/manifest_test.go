@@ -14,6 +14,8 @@ import (
 	"github.com/wasmgen/wasmgen/generate"
 	"github.com/wasmgen/wasmgen/manifest"
 	"github.com/wasmgen/wasmgen/schema"
+
+	"github.com/wasmgen/wasmgen/yamltree"
 )
 
 const sha = "72ad74e260c99fd77bbfd62f5dfab16af666dbdee8bacca39d97eafe60c69584"
@@ -39,7 +41,7 @@ spec:
 
 func inputs(t testing.TB) []generate.Input {
 	t.Helper()
-	docs, l := schema.ParseDocuments("spec.yaml", []byte(specs), schema.DefaultLimits)
+	docs, l := yamltree.ParseDocuments("spec.yaml", []byte(specs), yamltree.DefaultLimits)
 	if l.HasErrors() {
 		t.Fatal(l)
 	}

@@ -183,17 +183,17 @@ func FuzzCheck(f *testing.F) {
 		if n.parse(src) != nil {
 			return
 		}
-		chk, _ := walk(md, n.Node, "f.yaml", "spec.config")
+		chk, _, _ := walk(md, n.Node, "f.yaml", "spec.config")
 		js, convErr := ToJSON(n.Node)
 		if convErr != nil {
-			if !chk.errs.HasErrors() {
+			if !chk.Findings.HasErrors() {
 				t.Fatalf("ToJSON fails (%v), Check passes", convErr)
 			}
 			return
 		}
 		pj := unmarshal(md, js, typesFor(md))
-		if chk.errs.HasErrors() != (pj != nil) {
-			t.Fatalf("walker %v vs protojson %v on %s", chk.errs, pj, js)
+		if chk.Findings.HasErrors() != (pj != nil) {
+			t.Fatalf("walker %v vs protojson %v on %s", chk.Findings, pj, js)
 		}
 	})
 }

@@ -11,6 +11,8 @@ import (
 
 	"go.yaml.in/yaml/v3"
 	"google.golang.org/protobuf/reflect/protoreflect"
+
+	"github.com/wasmgen/wasmgen/yamltree"
 )
 
 // corpusCase is one generated config and the message it is checked against.
@@ -114,7 +116,7 @@ func camelSnake(k string) string {
 		}
 		return strings.Join(parts, "")
 	}
-	return snakeCase(k)
+	return yamltree.SnakeCase(k)
 }
 
 func typo(r *rand.Rand, k string) string {
@@ -237,20 +239,20 @@ func TestDifferential(t *testing.T) {
 	var agree, ok, bad, skipped int
 	for _, c := range corpus {
 		js, convErr := ToJSON(c.node)
-		chk, _ := walk(c.md, c.node, "config.yaml", "spec.config")
+		chk, _, _ := walk(c.md, c.node, "config.yaml", "spec.config")
 		if convErr != nil {
-			if !chk.errs.HasErrors() {
+			if !chk.Findings.HasErrors() {
 				t.Errorf("%s: ToJSON fails (%v) but Check passes", c.name, convErr)
 			}
 			skipped++
 			continue
 		}
 		pj := unmarshal(c.md, js, typesFor(c.md))
-		mine := chk.errs.HasErrors()
+		mine := chk.Findings.HasErrors()
 		if mine == (pj != nil) {
 			agree++
 		} else {
-			t.Errorf("%s: walker error=%v, protojson=%v\nfindings: %v\nyaml:\n%s\njson: %s", c.name, mine, pj, chk.errs, c.src, js)
+			t.Errorf("%s: walker error=%v, protojson=%v\nfindings: %v\nyaml:\n%s\njson: %s", c.name, mine, pj, chk.Findings, c.src, js)
 		}
 		if pj == nil {
 			ok++

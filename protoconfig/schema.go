@@ -10,6 +10,8 @@ import (
 
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/reflect/protoregistry"
+
+	"github.com/wasmgen/wasmgen/protocheck"
 )
 
 // Patterns for the string forms proto3 JSON accepts.
@@ -98,7 +100,7 @@ func (g *schemaGen) body(md protoreflect.MessageDescriptor, inAny bool) obj {
 	for i := 0; i < fields.Len(); i++ {
 		fd := fields.Get(i)
 		s := g.field(fd)
-		if !isValueMsg(fd) && !isNullEnum(fd) {
+		if !protocheck.IsValueField(fd) && !protocheck.IsNullEnumField(fd) {
 			s = obj{"anyOf": []any{obj{"type": "null"}, s}} // null means unset
 		}
 		if d := comment(fd); d != "" {
@@ -140,7 +142,7 @@ func (g *schemaGen) body(md protoreflect.MessageDescriptor, inAny bool) obj {
 
 // setSchema matches a value that sets a oneof member (null does, only for Value).
 func setSchema(fd protoreflect.FieldDescriptor) any {
-	if isValueMsg(fd) {
+	if protocheck.IsValueField(fd) {
 		return true
 	}
 	return obj{"not": obj{"type": "null"}}
@@ -189,7 +191,7 @@ func mapKeySchema(k protoreflect.Kind) obj {
 	case protoreflect.BoolKind:
 		return obj{"enum": []string{"true", "false"}}
 	}
-	if _, unsigned := intKind(k); unsigned {
+	if _, unsigned := protocheck.IntKind(k); unsigned {
 		return obj{"pattern": `^\+?[0-9]+$`}
 	}
 	return obj{"pattern": `^[-+]?[0-9]+$`}
@@ -230,7 +232,7 @@ func scalarSchema(fd protoreflect.FieldDescriptor) any {
 		}
 		return obj{"anyOf": alts}
 	default:
-		bits, unsigned := intKind(k)
+		bits, unsigned := protocheck.IntKind(k)
 		lo, hi := intRange(bits, unsigned)
 		// The string form takes any JSON number that is integral ("1e2", "-0"):
 		// the pattern admits all numbers rather than reject a valid one.
@@ -305,7 +307,7 @@ func (g *schemaGen) anySchema() obj {
 		mt, _ := g.types.FindMessageByName(protoreflect.FullName(n))
 		md := mt.Descriptor()
 		var then any
-		if isWellKnownJSON(md.FullName()) {
+		if protocheck.IsWellKnownJSON(md.FullName()) {
 			t := obj{"type": "object", "properties": obj{"@type": true, "value": g.wellKnown(md)}, "additionalProperties": false}
 			if md.FullName() != "google.protobuf.Empty" {
 				t["required"] = []string{"value"}

@@ -10,6 +10,8 @@ import (
 
 	"github.com/wasmgen/wasmgen/diag"
 	yaml "go.yaml.in/yaml/v3"
+
+	"github.com/wasmgen/wasmgen/yamltree"
 )
 
 // Codes for decoding problems.
@@ -66,7 +68,7 @@ func (d *Document) Pos(path string) diag.Pos {
 		path = path[:i]
 	}
 	if d.root != nil {
-		return pos(d.File, d.root)
+		return yamltree.Pos(d.File, d.root)
 	}
 	return diag.Pos{File: d.File}
 }
@@ -79,14 +81,14 @@ func (d *Document) Has(path string) bool {
 
 // IsFilter reports whether a document is one wasmgen compiles (WasmFilter or FilterDeployment).
 func IsFilter(doc *yaml.Node) bool {
-	_, kind := TypeMeta(doc)
+	_, kind := yamltree.TypeMeta(doc)
 	return kind == Kind || kind == WasmeKind
 }
 
 // Decode decodes a WasmFilter or FilterDeployment document strictly: unknown fields,
 // wrong types and duplicate keys are errors, each at its position, all reported.
 func Decode(file string, doc *yaml.Node) (*Document, diag.List) {
-	apiVersion, kind := TypeMeta(doc)
+	apiVersion, kind := yamltree.TypeMeta(doc)
 	switch {
 	case kind == Kind:
 		d := &Document{File: file, From: Kind, root: doc, pos: map[string]diag.Pos{}, failed: map[string]bool{}}
@@ -101,10 +103,10 @@ func Decode(file string, doc *yaml.Node) (*Document, diag.List) {
 		return decodeFilterDeployment(file, doc)
 	}
 	var l diag.List
-	f := diag.Finding{Pos: pos(file, doc), Path: "kind", Severity: diag.Error, Code: CodeKind,
+	f := diag.Finding{Pos: yamltree.Pos(file, doc), Path: "kind", Severity: diag.Error, Code: CodeKind,
 		Msg: fmt.Sprintf("found kind %q; expected %s or %s", kind, Kind, WasmeKind)}
-	if k := Field(doc, "kind"); k != nil {
-		f.Pos = pos(file, k)
+	if k := yamltree.Field(doc, "kind"); k != nil {
+		f.Pos = yamltree.Pos(file, k)
 		f.Hint = diag.DidYouMean(kind, []string{Kind, WasmeKind})
 	} else {
 		f.Msg = "missing kind; expected " + Kind
@@ -123,10 +125,10 @@ type decoder struct {
 var configType = reflect.TypeOf(Config{})
 
 func (d *decoder) value(n *yaml.Node, v reflect.Value, path string) {
-	n = resolve(n)
-	d.pos[path] = pos(d.file, n)
+	n = yamltree.Deref(n)
+	d.pos[path] = yamltree.Pos(d.file, n)
 	if v.Type() == configType {
-		v.Set(reflect.ValueOf(Config{Node: Expand(n)}))
+		v.Set(reflect.ValueOf(Config{Node: yamltree.Expand(n)}))
 		return
 	}
 	if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
@@ -158,14 +160,14 @@ func (d *decoder) value(n *yaml.Node, v reflect.Value, path string) {
 		m := reflect.MakeMap(v.Type())
 		seen := map[string]bool{}
 		for i := 0; i+1 < len(n.Content); i += 2 {
-			k, val := resolve(n.Content[i]), n.Content[i+1]
+			k, val := yamltree.Deref(n.Content[i]), n.Content[i+1]
 			p := join(path, k.Value)
 			if k.Kind != yaml.ScalarNode {
 				d.typeError(k, p, "a string key")
 				continue
 			}
 			if seen[k.Value] {
-				d.errs.Errorf(pos(d.file, k), p, CodeDuplicateKey, "duplicate key %q", k.Value)
+				d.errs.Errorf(yamltree.Pos(d.file, k), p, CodeDuplicateKey, "duplicate key %q", k.Value)
 				continue
 			}
 			seen[k.Value] = true
@@ -176,8 +178,8 @@ func (d *decoder) value(n *yaml.Node, v reflect.Value, path string) {
 		v.Set(m)
 	case reflect.String:
 		if n.Kind != yaml.ScalarNode || n.Tag != "!!str" {
-			f := diag.Finding{Pos: pos(d.file, n), Path: path, Severity: diag.Error, Code: CodeType,
-				Msg: fmt.Sprintf("expected a string, found %s", describe(n))}
+			f := diag.Finding{Pos: yamltree.Pos(d.file, n), Path: path, Severity: diag.Error, Code: CodeType,
+				Msg: fmt.Sprintf("expected a string, found %s", yamltree.Describe(n))}
 			if n.Kind == yaml.ScalarNode {
 				f.Hint = fmt.Sprintf("quote it: %q", n.Value)
 			}
@@ -199,7 +201,7 @@ func (d *decoder) value(n *yaml.Node, v reflect.Value, path string) {
 		}
 		i, err := strconv.ParseInt(strings.ReplaceAll(n.Value, "_", ""), 0, 64)
 		if err != nil || v.OverflowInt(i) || (v.Kind() == reflect.Int && (i > math.MaxInt32 || i < math.MinInt32)) {
-			d.errs.Errorf(pos(d.file, n), path, CodeType, "integer %s is out of range", n.Value)
+			d.errs.Errorf(yamltree.Pos(d.file, n), path, CodeType, "integer %s is out of range", n.Value)
 			d.failed[path] = true
 			return
 		}
@@ -211,7 +213,7 @@ func (d *decoder) value(n *yaml.Node, v reflect.Value, path string) {
 
 func (d *decoder) typeError(n *yaml.Node, path, want string) {
 	d.failed[path] = true
-	d.errs.Errorf(pos(d.file, n), path, CodeType, "expected %s, found %s", want, describe(n))
+	d.errs.Errorf(yamltree.Pos(d.file, n), path, CodeType, "expected %s, found %s", want, yamltree.Describe(n))
 }
 
 // fields maps json names to struct field indexes.
@@ -238,20 +240,20 @@ func (d *decoder) object(n *yaml.Node, v reflect.Value, path string) {
 	idx, names := fields(v.Type())
 	seen := map[string]bool{}
 	for i := 0; i+1 < len(n.Content); i += 2 {
-		k, val := resolve(n.Content[i]), n.Content[i+1]
+		k, val := yamltree.Deref(n.Content[i]), n.Content[i+1]
 		p := join(path, k.Value)
 		if k.Kind != yaml.ScalarNode {
 			d.typeError(k, path, "a field name")
 			continue
 		}
 		if seen[k.Value] {
-			d.errs.Errorf(pos(d.file, k), p, CodeDuplicateKey, "duplicate field %q", k.Value)
+			d.errs.Errorf(yamltree.Pos(d.file, k), p, CodeDuplicateKey, "duplicate field %q", k.Value)
 			continue
 		}
 		seen[k.Value] = true
 		fi, ok := idx[k.Value]
 		if !ok {
-			f := diag.Finding{Pos: pos(d.file, k), Path: p, Severity: diag.Error, Code: CodeUnknownField,
+			f := diag.Finding{Pos: yamltree.Pos(d.file, k), Path: p, Severity: diag.Error, Code: CodeUnknownField,
 				Msg: fmt.Sprintf("unknown field %q", k.Value), Hint: diag.DidYouMean(k.Value, names)}
 			if f.Hint == "" {
 				sorted := append([]string(nil), names...)
@@ -270,22 +272,4 @@ func join(path, key string) string {
 		return key
 	}
 	return path + "." + key
-}
-
-// Expand returns a copy of n with aliases replaced by what they point at, so later
-// walkers need not know about anchors. ParseDocuments has already bounded the size.
-func Expand(n *yaml.Node) *yaml.Node {
-	n = resolve(n)
-	if n == nil {
-		return nil
-	}
-	c := *n
-	c.Anchor = ""
-	if len(n.Content) > 0 {
-		c.Content = make([]*yaml.Node, len(n.Content))
-		for i, e := range n.Content {
-			c.Content[i] = Expand(e)
-		}
-	}
-	return &c
 }

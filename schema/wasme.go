@@ -6,6 +6,8 @@ import (
 
 	"github.com/wasmgen/wasmgen/diag"
 	yaml "go.yaml.in/yaml/v3"
+
+	"github.com/wasmgen/wasmgen/yamltree"
 )
 
 // FilterDeployment is the wasme operator's resource (wasme.io/v1), accepted as input
@@ -126,13 +128,13 @@ func unwrapStringValue(c *Config, errs *diag.List, d *Document) *Config {
 		return c
 	}
 	if n.Kind == yaml.MappingNode {
-		t := Field(n, "@type")
-		v := Field(n, "value")
+		t := yamltree.Field(n, "@type")
+		v := yamltree.Field(n, "value")
 		if t != nil && t.Value == stringValueType && v != nil && v.Kind == yaml.ScalarNode {
 			return &Config{Node: v}
 		}
 		if t != nil {
-			errs.Errorf(pos(d.File, t), "spec.filter.config.@type", CodeType, "unsupported config type %q; expected %q (wasme's string config)", t.Value, stringValueType)
+			errs.Errorf(yamltree.Pos(d.File, t), "spec.filter.config.@type", CodeType, "unsupported config type %q; expected %q (wasme's string config)", t.Value, stringValueType)
 			return nil
 		}
 	}

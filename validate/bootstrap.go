@@ -5,6 +5,8 @@ import (
 	"github.com/wasmgen/wasmgen/compat"
 	"github.com/wasmgen/wasmgen/diag"
 	yaml "go.yaml.in/yaml/v3"
+
+	"github.com/wasmgen/wasmgen/yamltree"
 )
 
 // Codes of the bootstrap checks.
@@ -26,7 +28,7 @@ func Bootstrap(file string, doc *yaml.Node) diag.List {
 
 func bootstrap(file string, doc *yaml.Node) (diag.List, []vmUse) {
 	var l diag.List
-	root := yDeref(doc)
+	root := yamltree.Deref(doc)
 	ix := newPosIndex(file, root)
 	if root == nil || root.Kind != yaml.MappingNode {
 		l.Errorf(diag.Pos{File: file, Line: 1, Col: 1}, "", CodeStructure, "Envoy bootstrap is %s; expected a mapping (envoy.config.bootstrap.v3.Bootstrap)", describeNode(root))

@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	yaml "go.yaml.in/yaml/v3"
+
+	"github.com/wasmgen/wasmgen/yamltree"
 )
 
 // TestAddAllMatchesAdd checks the whole corpus (IST0155 compares patches across
@@ -73,11 +75,11 @@ func TestPathIs(t *testing.T) {
 		}
 		for i := int32(-1); i < int32(len(js.segs)); i++ {
 			for _, key := range []string{"c", "value"} {
-				p := pathKey(js.path(i), key)
+				p := yamltree.Join(js.path(i), key)
 				if !js.pathIs(i, key, p) {
 					t.Errorf("base %q seg %d: pathIs(%q) = false", base, i, p)
 				}
-				for _, wrong := range []string{p + "x", "x" + p, pathKey(js.path(i), "other"), key, "." + p} {
+				for _, wrong := range []string{p + "x", "x" + p, yamltree.Join(js.path(i), "other"), key, "." + p} {
 					if wrong != p && js.pathIs(i, key, wrong) {
 						t.Errorf("base %q seg %d: pathIs(%q, %q) = true, path is %q", base, i, key, wrong, p)
 					}

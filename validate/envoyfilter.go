@@ -19,6 +19,8 @@ import (
 	yaml "go.yaml.in/yaml/v3"
 	"google.golang.org/protobuf/proto"
 	networking "istio.io/api/networking/v1alpha3"
+
+	"github.com/wasmgen/wasmgen/yamltree"
 )
 
 // Codes of wasmgen's own EnvoyFilter checks.
@@ -103,12 +105,12 @@ func EnvoyFilters(docs []Doc, opts Options) diag.List {
 // Kind classifies a document: "EnvoyFilter", "WasmPlugin", "Bootstrap" (an Envoy
 // bootstrap, recognised by its top-level keys) or its own kind.
 func Kind(doc *yaml.Node) string {
-	n := yDeref(doc)
-	if k := yScalar(yField(n, "kind")); k != "" {
+	n := yamltree.Deref(doc)
+	if k := yamltree.Scalar(yamltree.Field(n, "kind")); k != "" {
 		return k
 	}
 	for _, key := range []string{"static_resources", "staticResources", "admin", "node", "dynamic_resources", "dynamicResources"} {
-		if yField(n, key) != nil {
+		if yamltree.Field(n, key) != nil {
 			return "Bootstrap"
 		}
 	}
@@ -204,15 +206,15 @@ func (c *Checker) warnf(ix *posIndex, path, code, hint, format string, args ...a
 
 // header checks apiVersion and metadata.name, and returns "namespace/name".
 func (c *Checker) header(ix *posIndex, root *yaml.Node, kind string, versions ...string) string {
-	if av := yScalar(yField(root, "apiVersion")); !contains(versions, av) {
+	if av := yamltree.Scalar(yamltree.Field(root, "apiVersion")); !contains(versions, av) {
 		c.errorf(ix, "apiVersion", CodeResource, "%s apiVersion is %q; expected %s", kind, av, strings.Join(versions, " or "))
 	}
-	md := yField(root, "metadata")
-	name := yScalar(yField(md, "name"))
-	if name == "" && yScalar(yField(md, "generateName")) == "" {
+	md := yamltree.Field(root, "metadata")
+	name := yamltree.Scalar(yamltree.Field(md, "name"))
+	if name == "" && yamltree.Scalar(yamltree.Field(md, "generateName")) == "" {
 		c.errorf(ix, "metadata", CodeResource, "%s has no metadata.name", kind)
 	}
-	ns := yScalar(yField(md, "namespace"))
+	ns := yamltree.Scalar(yamltree.Field(md, "namespace"))
 	if ns == "" {
 		ns = "default"
 	}
@@ -222,14 +224,14 @@ func (c *Checker) header(ix *posIndex, root *yaml.Node, kind string, versions ..
 // EnvoyFilter checks one EnvoyFilter document and remembers what later documents are
 // compared against.
 func (c *Checker) EnvoyFilter(file string, doc *yaml.Node) {
-	root := yDeref(doc)
+	root := yamltree.Deref(doc)
 	ix := newPosIndex(file, root)
 	if root == nil || root.Kind != yaml.MappingNode {
 		c.errorf(ix, "", CodeStructure, "EnvoyFilter document is %s; expected a mapping", describeNode(root))
 		return
 	}
 	owner := c.header(ix, root, "EnvoyFilter", "networking.istio.io/v1alpha3")
-	spec := yField(root, "spec")
+	spec := yamltree.Field(root, "spec")
 	if spec == nil {
 		return
 	}
@@ -246,27 +248,27 @@ func (c *Checker) EnvoyFilter(file string, doc *yaml.Node) {
 	}
 	c.selector(ix, ef)
 
-	patches := yField(spec, "configPatches")
+	patches := yamltree.Field(spec, "configPatches")
 	if patches == nil || patches.Kind != yaml.SequenceNode {
 		return
 	}
 	for i, pn := range patches.Content {
-		p := pathIdx("spec.configPatches", i)
-		if isNull(yDeref(pn)) {
+		p := yamltree.Index("spec.configPatches", i)
+		if yamltree.IsNull(yamltree.Deref(pn)) {
 			c.errorf(ix, p, CodeIstioValidation, "Envoy filter: null config patch")
 			continue
 		}
 		// The value is read from the YAML, not decoded as a Struct: it is parsed once,
 		// as the Envoy type it stands for.
 		cp := &networking.EnvoyFilter_EnvoyConfigObjectPatch{}
-		if !decodeInto(ix, &c.l, w.bad, pn, p, cp, CodeIstioValidation, pathKey(p, "patch.value")) {
+		if !decodeInto(ix, &c.l, w.bad, pn, p, cp, CodeIstioValidation, yamltree.Join(p, "patch.value")) {
 			continue
 		}
-		vn := yField(yField(pn, "patch"), "value")
-		if isNull(vn) {
+		vn := yamltree.Field(yamltree.Field(pn, "patch"), "value")
+		if yamltree.IsNull(vn) {
 			vn = nil
 		} else if vn.Kind != yaml.MappingNode {
-			c.errorf(ix, pathKey(p, "patch.value"), CodeIstioValidation, "Envoy filter: patch value is %s; expected a mapping (the Envoy object)", describeNode(vn))
+			c.errorf(ix, yamltree.Join(p, "patch.value"), CodeIstioValidation, "Envoy filter: patch value is %s; expected a mapping (the Envoy object)", describeNode(vn))
 			continue
 		}
 		c.patch(ix, owner, ef, cp, vn, p)
@@ -282,7 +284,7 @@ func (c *Checker) selector(ix *posIndex, ef *networking.EnvoyFilter) {
 		sort.Strings(keys)
 		for _, k := range keys {
 			v := ws.GetLabels()[k]
-			p := pathKey("spec.workloadSelector.labels", k)
+			p := yamltree.Join("spec.workloadSelector.labels", k)
 			if k == "" {
 				c.errorf(ix, p, CodeIstioValidation, "empty key is not supported in selector: %q", k+"="+v)
 			}
@@ -300,11 +302,11 @@ func (c *Checker) selector(ix *posIndex, ef *networking.EnvoyFilter) {
 	}
 	for i, r := range ef.GetTargetRefs() {
 		if r.GetNamespace() != "" {
-			c.errorf(ix, pathKey(pathIdx("spec.targetRefs", i), "namespace"), CodeIstioValidation,
+			c.errorf(ix, yamltree.Join(yamltree.Index("spec.targetRefs", i), "namespace"), CodeIstioValidation,
 				"targetRef namespace must not be set; cross namespace referencing is not supported")
 		}
 		if r.GetName() == "" {
-			c.errorf(ix, pathIdx("spec.targetRefs", i), CodeIstioValidation, "targetRef name must be set")
+			c.errorf(ix, yamltree.Index("spec.targetRefs", i), CodeIstioValidation, "targetRef name must be set")
 		}
 	}
 }
@@ -325,7 +327,7 @@ func (c *Checker) patch(ix *posIndex, owner string, ef *networking.EnvoyFilter, 
 		return
 	}
 	op := cp.GetPatch().GetOperation()
-	pp := pathKey(p, "patch")
+	pp := yamltree.Join(p, "patch")
 	if op == networking.EnvoyFilter_Patch_INVALID {
 		c.errorf(ix, pp, CodeIstioValidation, "Envoy filter: missing patch operation")
 		return
@@ -335,9 +337,9 @@ func (c *Checker) patch(ix *posIndex, owner string, ef *networking.EnvoyFilter, 
 		return
 	}
 	c.analyze(ix, ef, cp, vn, p)
-	mp := pathKey(p, "match")
+	mp := yamltree.Join(p, "match")
 	if v := match.GetProxy().GetProxyVersion(); v != "" {
-		vp := pathKey(mp, "proxy.proxyVersion")
+		vp := yamltree.Join(mp, "proxy.proxyVersion")
 		if len(v) > maxProxyVersionLen {
 			c.warnf(ix, vp, CodeIstioWarning, "", "Envoy filter: proxyVersion match exceeds %d characters and will be ignored", maxProxyVersionLen)
 		} else if _, err := regexp.Compile(v); err != nil {
@@ -349,22 +351,22 @@ func (c *Checker) patch(ix *posIndex, owner string, ef *networking.EnvoyFilter, 
 
 	switch {
 	case applyTo == networking.EnvoyFilter_EXTENSION_CONFIG && op != networking.EnvoyFilter_Patch_ADD:
-		c.errorf(ix, pathKey(pp, "operation"), CodeExtensionOp, "EXTENSION_CONFIG takes only the ADD operation; istiod ignores %s", op)
+		c.errorf(ix, yamltree.Join(pp, "operation"), CodeExtensionOp, "EXTENSION_CONFIG takes only the ADD operation; istiod ignores %s", op)
 	case applyTo == networking.EnvoyFilter_HTTP_FILTER && op == networking.EnvoyFilter_Patch_ADD:
-		if name := yScalar(yField(vn, "name")); !compat.IsRouterName(name) {
-			c.l.Add(diag.Finding{Pos: ix.pos(pathKey(pp, "operation")), Path: ix.display(pathKey(pp, "operation")), Severity: diag.Error, Code: CodeHTTPFilterAdd,
+		if name := yamltree.Scalar(yamltree.Field(vn, "name")); !compat.IsRouterName(name) {
+			c.l.Add(diag.Finding{Pos: ix.pos(yamltree.Join(pp, "operation")), Path: ix.display(yamltree.Join(pp, "operation")), Severity: diag.Error, Code: CodeHTTPFilterAdd,
 				Msg:  "ADD on HTTP_FILTER appends the filter after the router, and Envoy rejects a listener whose HTTP filter chain does not end with the router",
 				Hint: "use INSERT_BEFORE with match.listener.filterChain.filter.subFilter.name: envoy.filters.http.router"})
 		}
 	case applyTo == networking.EnvoyFilter_HTTP_FILTER && (op == networking.EnvoyFilter_Patch_INSERT_BEFORE || op == networking.EnvoyFilter_Patch_INSERT_AFTER) &&
 		match.GetListener().GetFilterChain().GetFilter().GetSubFilter().GetName() == "":
-		c.warnf(ix, pathKey(pp, "operation"), CodeInsertFirst, "match the filter to insert next to: match.listener.filterChain.filter.subFilter.name (e.g. envoy.filters.http.router)",
+		c.warnf(ix, yamltree.Join(pp, "operation"), CodeInsertFirst, "match the filter to insert next to: match.listener.filterChain.filter.subFilter.name (e.g. envoy.filters.http.router)",
 			"%s on HTTP_FILTER without a subFilter match inserts the filter first in the chain", op)
 	}
 	if op == networking.EnvoyFilter_Patch_REMOVE || vn == nil {
 		return
 	}
-	c.value(ix, owner, applyTo, op, vn, pathKey(pp, "value"))
+	c.value(ix, owner, applyTo, op, vn, yamltree.Join(pp, "value"))
 }
 
 func (c *Checker) matchRules(ix *posIndex, applyTo networking.EnvoyFilter_ApplyTo, match *networking.EnvoyFilter_EnvoyConfigObjectMatch, mp string) {
@@ -382,7 +384,7 @@ func (c *Checker) matchRules(ix *posIndex, applyTo networking.EnvoyFilter_ApplyT
 		if f == nil {
 			return
 		}
-		fp := pathKey(mp, "listener.filterChain.filter")
+		fp := yamltree.Join(mp, "listener.filterChain.filter")
 		if applyTo == networking.EnvoyFilter_LISTENER || applyTo == networking.EnvoyFilter_FILTER_CHAIN {
 			c.warnf(ix, fp, CodeIstioWarning, "", "Envoy filter: filter match has no effect when used with %v", applyTo)
 		}
@@ -391,25 +393,25 @@ func (c *Checker) matchRules(ix *posIndex, applyTo networking.EnvoyFilter_ApplyT
 			return
 		}
 		if sf := f.GetSubFilter(); sf != nil {
-			sp := pathKey(fp, "subFilter")
+			sp := yamltree.Join(fp, "subFilter")
 			switch {
 			case applyTo != networking.EnvoyFilter_HTTP_FILTER:
 				c.errorf(ix, sp, CodeIstioValidation, "Envoy filter: subfilter match can be used with applyTo HTTP_FILTER only")
 				return
 			case !compat.IsHCMName(f.GetName()):
-				c.errorf(ix, pathKey(fp, "name"), CodeIstioValidation, "Envoy filter: subfilter match requires filter match with envoy.filters.network.http_connection_manager")
+				c.errorf(ix, yamltree.Join(fp, "name"), CodeIstioValidation, "Envoy filter: subfilter match requires filter match with envoy.filters.network.http_connection_manager")
 				return
 			case sf.GetName() == "":
 				c.errorf(ix, sp, CodeIstioValidation, "Envoy filter: subfilter match has no name to match on")
 				return
 			}
 			if n, ok := compat.CanonicalNameAnyChain(sf.GetName()); ok && !c.legacyNames() {
-				c.warnf(ix, pathKey(sp, "name"), CodeIstioWarning, "istiod matches names exactly: a patch against the old name is skipped silently",
+				c.warnf(ix, yamltree.Join(sp, "name"), CodeIstioWarning, "istiod matches names exactly: a patch against the old name is skipped silently",
 					"using deprecated filter name %q; use %q instead", sf.GetName(), n)
 			}
 		}
 		if n, ok := compat.CanonicalNameAnyChain(f.GetName()); ok && !c.legacyNames() {
-			c.warnf(ix, pathKey(fp, "name"), CodeIstioWarning, "istiod matches names exactly: a patch against the old name is skipped silently",
+			c.warnf(ix, yamltree.Join(fp, "name"), CodeIstioWarning, "istiod matches names exactly: a patch against the old name is skipped silently",
 				"using deprecated filter name %q; use %q instead", f.GetName(), n)
 		}
 	case networking.EnvoyFilter_ROUTE_CONFIGURATION, networking.EnvoyFilter_VIRTUAL_HOST, networking.EnvoyFilter_HTTP_ROUTE:
@@ -426,11 +428,11 @@ func (c *Checker) matchRules(ix *posIndex, applyTo networking.EnvoyFilter_ApplyT
 // analyze applies istioctl analyze's EnvoyPatchAnalyzer to one patch.
 func (c *Checker) analyze(ix *posIndex, ef *networking.EnvoyFilter, cp *networking.EnvoyFilter_EnvoyConfigObjectPatch, vn *yaml.Node, p string) {
 	op, applyTo := cp.GetPatch().GetOperation(), cp.GetApplyTo()
-	name := yScalar(yField(vn, "name"))
-	if yField(vn, "name") == nil {
+	name := yamltree.Scalar(yamltree.Field(vn, "name"))
+	if yamltree.Field(vn, "name") == nil {
 		name = cp.GetMatch().GetListener().GetFilterChain().GetFilter().GetName()
 	}
-	vp := pathKey(p, "patch.value")
+	vp := yamltree.Join(p, "patch.value")
 	routeLike := applyTo == networking.EnvoyFilter_ROUTE_CONFIGURATION || applyTo == networking.EnvoyFilter_HTTP_ROUTE
 	relative := false
 	switch op {
@@ -543,7 +545,7 @@ func (c *Checker) value(ix *posIndex, owner string, applyTo networking.EnvoyFilt
 			networking.EnvoyFilter_LISTENER_FILTER: compat.ListenerChain,
 		}[applyTo]
 		if nn, ok := compat.CanonicalName(chain, name); ok && hasChain && !c.legacyNames() {
-			c.warnf(ix, pathKey(vp, "name"), CodeDeprecatedName, "", "using deprecated filter name %q; use %q instead", name, nn)
+			c.warnf(ix, yamltree.Join(vp, "name"), CodeDeprecatedName, "", "using deprecated filter name %q; use %q instead", name, nn)
 		}
 	}
 	complete := op != networking.EnvoyFilter_Patch_MERGE

@@ -63,6 +63,8 @@ import (
 	_ "github.com/envoyproxy/go-control-plane/envoy/extensions/transport_sockets/tls/v3"
 	_ "github.com/envoyproxy/go-control-plane/envoy/extensions/upstreams/http/v3"
 	_ "github.com/envoyproxy/go-control-plane/envoy/extensions/wasm/v3"
+
+	"github.com/wasmgen/wasmgen/yamltree"
 )
 
 // Codes of the checks that look inside Envoy config.
@@ -133,7 +135,7 @@ func newEnvoyChecker(ix *posIndex, l *diag.List, bad map[string]bool, complete b
 }
 
 func (c *envoyChecker) errorf(path, code, hint, format string, args ...any) {
-	c.skip[canonPath(path)] = true
+	c.skip[yamltree.Canon(path)] = true
 	c.l.Add(diag.Finding{Pos: c.ix.pos(path), Path: c.ix.display(path), Severity: diag.Error, Code: code,
 		Msg: fmt.Sprintf(format, args...), Hint: hint})
 }
@@ -163,7 +165,7 @@ func (c *envoyChecker) walk(m protoreflect.Message, path string) {
 		}
 	case *listenerv3.FilterChain:
 		if c.complete {
-			c.networkChain(v.GetFilters(), pathKey(path, "filters"))
+			c.networkChain(v.GetFilters(), yamltree.Join(path, "filters"))
 		}
 	case *wasmv3.PluginConfig:
 		c.wasm(v, path)
@@ -175,18 +177,18 @@ func (c *envoyChecker) walk(m protoreflect.Message, path string) {
 		if fd.Kind() != protoreflect.MessageKind {
 			return true
 		}
-		p := pathKey(path, string(fd.Name()))
+		p := yamltree.Join(path, string(fd.Name()))
 		switch {
 		case fd.IsList():
 			for i, l := 0, v.List(); i < l.Len(); i++ {
-				c.child(l.Get(i).Message(), pathIdx(p, i))
+				c.child(l.Get(i).Message(), yamltree.Index(p, i))
 			}
 		case fd.IsMap():
 			if fd.MapValue().Kind() != protoreflect.MessageKind {
 				return true
 			}
 			v.Map().Range(func(k protoreflect.MapKey, mv protoreflect.Value) bool {
-				c.child(mv.Message(), pathKey(p, k.String()))
+				c.child(mv.Message(), yamltree.Join(p, k.String()))
 				return true
 			})
 		default:
@@ -226,7 +228,7 @@ func (c *envoyChecker) typedStruct(ts proto.Message, path string) {
 	if err != nil {
 		return
 	}
-	vp := pathKey(path, "value")
+	vp := yamltree.Join(path, "value")
 	n := c.ix.node(vp)
 	if n == nil {
 		return
@@ -267,7 +269,7 @@ func typeOf(a *anypb.Any) protoreflect.FullName {
 func (c *envoyChecker) httpChain(h *hcmv3.HttpConnectionManager, path string) {
 	fs := h.GetHttpFilters()
 	for i, f := range fs {
-		p := pathIdx(pathKey(path, "http_filters"), i)
+		p := yamltree.Index(yamltree.Join(path, "http_filters"), i)
 		t := typeOf(f.GetTypedConfig())
 		terminal := terminalHTTPTypes[t] || (t == "" && f.GetConfigDiscovery() == nil && compat.IsRouterName(f.GetName()))
 		tn := string(t)
@@ -283,14 +285,14 @@ func (c *envoyChecker) httpChain(h *hcmv3.HttpConnectionManager, path string) {
 				"non-terminal filter named %q of type %s is the last filter in a http filter chain", f.GetName(), tn)
 		}
 		if n, ok := compat.CanonicalName(compat.HTTPChain, f.GetName()); ok {
-			c.warnf(pathKey(p, "name"), CodeDeprecatedName, "", "using deprecated filter name %q; use %q instead", f.GetName(), n)
+			c.warnf(yamltree.Join(p, "name"), CodeDeprecatedName, "", "using deprecated filter name %q; use %q instead", f.GetName(), n)
 		}
 	}
 }
 
 func (c *envoyChecker) networkChain(fs []*listenerv3.Filter, path string) {
 	for i, f := range fs {
-		p := pathIdx(path, i)
+		p := yamltree.Index(path, i)
 		t := typeOf(f.GetTypedConfig())
 		if t == "" {
 			continue // config_discovery or name-only: the type is not known here
@@ -305,7 +307,7 @@ func (c *envoyChecker) networkChain(fs []*listenerv3.Filter, path string) {
 				"non-terminal filter named %q of type %s is the last filter in a network filter chain", f.GetName(), t)
 		}
 		if n, ok := compat.CanonicalName(compat.NetworkChain, f.GetName()); ok {
-			c.warnf(pathKey(p, "name"), CodeDeprecatedName, "", "using deprecated filter name %q; use %q instead", f.GetName(), n)
+			c.warnf(yamltree.Join(p, "name"), CodeDeprecatedName, "", "using deprecated filter name %q; use %q instead", f.GetName(), n)
 		}
 	}
 }
@@ -323,7 +325,7 @@ func (c *envoyChecker) envKeys(pc *wasmv3.PluginConfig, ep string) {
 			if inValues {
 				hint = "keep the key in host_env_keys (the proxy's value) or in key_values (a fixed value), not both"
 			}
-			c.errorf(pathIdx(pathKey(ep, "host_env_keys"), i), CodeWasmEnvKey, hint,
+			c.errorf(yamltree.Index(yamltree.Join(ep, "host_env_keys"), i), CodeWasmEnvKey, hint,
 				"Key %s is duplicated in envoy.extensions.wasm.v3.VmConfig.environment_variables for %s. All the keys must be unique.", k, pc.GetName())
 		}
 		seen[k] = true
@@ -332,16 +334,16 @@ func (c *envoyChecker) envKeys(pc *wasmv3.PluginConfig, ep string) {
 
 // wasm applies the rules Envoy enforces only when it loads the plugin.
 func (c *envoyChecker) wasm(pc *wasmv3.PluginConfig, path string) {
-	c.jsonConfig(pc.GetConfiguration(), pathKey(path, "configuration"))
+	c.jsonConfig(pc.GetConfiguration(), yamltree.Join(path, "configuration"))
 	// Envoy's plugin constructor (wasm.cc), from the proxies that know failure_policy;
 	// older ones ignore the field (olderProxy warns).
 	//lint:ignore SA1019 the rule is about the deprecated field
 	if pc.GetFailOpen() && pc.GetFailurePolicy() != wasmv3.FailurePolicy_UNSPECIFIED && c.istio.Has(compat.FailurePolicy) {
-		c.errorf(pathKey(path, "failure_policy"), CodeWasmFailBoth, "set only failure_policy (fail_open is deprecated; fail_open: true means FAIL_OPEN)",
+		c.errorf(yamltree.Join(path, "failure_policy"), CodeWasmFailBoth, "set only failure_policy (fail_open is deprecated; fail_open: true means FAIL_OPEN)",
 			"only one of fail_open or failure_policy can be set")
 	}
 	vm := pc.GetVmConfig()
-	vp := pathKey(path, "vm_config")
+	vp := yamltree.Join(path, "vm_config")
 	if vm == nil {
 		if c.complete {
 			c.errorf(path, CodeWasmNoVM, "add vm_config with runtime and code", "Wasm plugin %q has no vm_config", pc.GetName())
@@ -351,35 +353,35 @@ func (c *envoyChecker) wasm(pc *wasmv3.PluginConfig, path string) {
 	c.olderProxy(pc, path)
 	switch rt := vm.GetRuntime(); {
 	case rt == "" && c.complete:
-		c.errorf(pathKey(vp, "runtime"), CodeWasmRuntime, "set runtime: envoy.wasm.runtime.v8", "vm_config.runtime is empty; expected %s", wasmRuntimesMessage)
+		c.errorf(yamltree.Join(vp, "runtime"), CodeWasmRuntime, "set runtime: envoy.wasm.runtime.v8", "vm_config.runtime is empty; expected %s", wasmRuntimesMessage)
 	case rt != "" && !contains(wasmRuntimes, rt):
-		c.errorf(pathKey(vp, "runtime"), CodeWasmRuntime, diag.DidYouMean(rt, wasmRuntimes), "unknown Wasm runtime %q; expected %s (official Envoy and Istio builds ship v8)", rt, wasmRuntimesMessage)
+		c.errorf(yamltree.Join(vp, "runtime"), CodeWasmRuntime, diag.DidYouMean(rt, wasmRuntimes), "unknown Wasm runtime %q; expected %s (official Envoy and Istio builds ship v8)", rt, wasmRuntimesMessage)
 	}
-	c.jsonConfig(vm.GetConfiguration(), pathKey(vp, "configuration"))
-	c.envKeys(pc, pathKey(vp, "environment_variables"))
-	cp := pathKey(vp, "code")
+	c.jsonConfig(vm.GetConfiguration(), yamltree.Join(vp, "configuration"))
+	c.envKeys(pc, yamltree.Join(vp, "environment_variables"))
+	cp := yamltree.Join(vp, "code")
 	code := vm.GetCode()
 	var id string
 	switch {
 	case code.GetLocal() != nil:
-		lp := pathKey(cp, "local")
+		lp := yamltree.Join(cp, "local")
 		ds := code.GetLocal()
 		switch s := ds.GetSpecifier().(type) {
 		case *corev3.DataSource_Filename:
 			id = "file:" + s.Filename
 			if s.Filename == "" {
-				c.errorf(pathKey(lp, "filename"), CodeWasmEmptyCode, "set the path of the .wasm file inside the proxy container",
+				c.errorf(yamltree.Join(lp, "filename"), CodeWasmEmptyCode, "set the path of the .wasm file inside the proxy container",
 					"code.local.filename is empty; Envoy rejects the filter (the module path inside the proxy is required)")
 			}
 		case *corev3.DataSource_InlineBytes:
 			id = fmt.Sprintf("bytes:%x", s.InlineBytes)
 			if len(s.InlineBytes) == 0 {
-				c.errorf(pathKey(lp, "inline_bytes"), CodeWasmEmptyCode, "", "code.local.inline_bytes is empty; expected the module bytes")
+				c.errorf(yamltree.Join(lp, "inline_bytes"), CodeWasmEmptyCode, "", "code.local.inline_bytes is empty; expected the module bytes")
 			}
 		case *corev3.DataSource_InlineString:
 			id = "string:" + s.InlineString
 			if s.InlineString == "" {
-				c.errorf(pathKey(lp, "inline_string"), CodeWasmEmptyCode, "", "code.local.inline_string is empty; expected the module")
+				c.errorf(yamltree.Join(lp, "inline_string"), CodeWasmEmptyCode, "", "code.local.inline_string is empty; expected the module")
 			}
 		case nil:
 			c.errorf(lp, CodeWasmEmptyCode, "set filename to the .wasm file inside the proxy container", "code.local names no module (no filename, inline_bytes or inline_string)")
@@ -388,8 +390,8 @@ func (c *envoyChecker) wasm(pc *wasmv3.PluginConfig, path string) {
 		r := code.GetRemote()
 		id = "remote:" + r.GetHttpUri().GetUri() + "@" + r.GetSha256()
 		if r.GetSha256() == "" && c.complete {
-			c.skip[canonPath(pathKey(pathKey(cp, "remote"), "sha256"))] = true
-			c.errorf(pathKey(cp, "remote"), CodeWasmRemoteSHA, "add sha256: <64 hex digits of the .wasm file> (sha256sum filter.wasm)",
+			c.skip[yamltree.Canon(yamltree.Join(yamltree.Join(cp, "remote"), "sha256"))] = true
+			c.errorf(yamltree.Join(cp, "remote"), CodeWasmRemoteSHA, "add sha256: <64 hex digits of the .wasm file> (sha256sum filter.wasm)",
 				"remote code has no sha256; Envoy requires it to verify the downloaded module and rejects the filter")
 		}
 	case c.complete:
@@ -397,7 +399,7 @@ func (c *envoyChecker) wasm(pc *wasmv3.PluginConfig, path string) {
 	}
 	if vm.GetVmId() != "" {
 		cfg, _ := proto.MarshalOptions{Deterministic: true}.Marshal(pc.GetConfiguration())
-		p := pathKey(vp, "vm_id")
+		p := yamltree.Join(vp, "vm_id")
 		c.vms = append(c.vms, vmUse{vmID: vm.GetVmId(), rootID: pc.GetRootId(), code: id, config: string(cfg),
 			ix: c.ix, path: p, owner: c.owner})
 	}
@@ -435,7 +437,7 @@ func (c *envoyChecker) jsonConfig(a *anypb.Any, path string) {
 	if err == nil {
 		return
 	}
-	vp := pathKey(path, "value")
+	vp := yamltree.Join(path, "value")
 	pos := c.ix.valuePos(vp)
 	msg := err.Error()
 	if se, ok := err.(*json.SyntaxError); ok {
@@ -445,7 +447,7 @@ func (c *envoyChecker) jsonConfig(a *anypb.Any, path string) {
 			pos.Line, pos.Col = n.Line+1+line, 0 // a literal block: the error's own line
 		}
 	}
-	c.skip[canonPath(vp)] = true
+	c.skip[yamltree.Canon(vp)] = true
 	c.l.Add(diag.Finding{Pos: pos, Path: c.ix.display(vp), Severity: diag.Error, Code: CodeWasmConfigJSON,
 		Msg:  "plugin configuration looks like JSON but does not parse: " + msg,
 		Hint: "fix the JSON (the plugin receives the string as is), or use a google.protobuf.Struct"})
@@ -536,12 +538,12 @@ func (c *envoyChecker) olderProxy(pc *wasmv3.PluginConfig, path string) {
 	v := c.istio
 	if !v.Has(compat.EnvVars) && pc.GetVmConfig().GetEnvironmentVariables() != nil {
 		f := compat.EnvVars
-		c.warnf(pathKey(pathKey(path, "vm_config"), "environment_variables"), CodeOlderIstio, fmt.Sprintf("target Istio %s or later, or pass the values in the plugin configuration", f.Since()),
+		c.warnf(yamltree.Join(yamltree.Join(path, "vm_config"), "environment_variables"), CodeOlderIstio, fmt.Sprintf("target Istio %s or later, or pass the values in the plugin configuration", f.Since()),
 			"vm_config.environment_variables exists from Envoy %s (Istio %s); the proxy of Istio %s ignores it", f.EnvoySince, f.Since(), v)
 	}
 	if !v.Has(compat.FailurePolicy) && pc.GetFailurePolicy() != wasmv3.FailurePolicy_UNSPECIFIED {
 		f := compat.FailurePolicy
-		c.warnf(pathKey(path, "failure_policy"), CodeOlderIstio, "use fail_open for this Istio version",
+		c.warnf(yamltree.Join(path, "failure_policy"), CodeOlderIstio, "use fail_open for this Istio version",
 			"failure_policy exists from Envoy %s (Istio %s); the proxy of Istio %s ignores it and fails closed", f.EnvoySince, f.Since(), v)
 	}
 }

@@ -13,6 +13,8 @@ import (
 
 	"github.com/wasmgen/wasmgen/diag"
 	yaml "go.yaml.in/yaml/v3"
+
+	"github.com/wasmgen/wasmgen/yamltree"
 )
 
 // Codes for problems found while reading a document's structure.
@@ -22,56 +24,6 @@ const (
 
 // maxJSONDepth bounds recursion through nested or aliased nodes.
 const maxJSONDepth = 200
-
-// canon folds a field path so that lowerCamel, snake_case and Go CamelCase spellings
-// of the same proto field meet: "typedConfig", "typed_config" and "TypedConfig" are
-// all "typedconfig".
-func canonPath(path string) string {
-	clean := true
-	for i := 0; i < len(path); i++ {
-		if c := path[i]; c == '_' || (c >= 'A' && c <= 'Z') || c >= 0x80 {
-			clean = false
-			break
-		}
-	}
-	if clean {
-		return path
-	}
-	b := make([]byte, 0, len(path))
-	for i := 0; i < len(path); i++ {
-		switch c := path[i]; {
-		case c == '_':
-		case c >= 'A' && c <= 'Z':
-			b = append(b, c+'a'-'A')
-		case c >= 0x80:
-			return strings.ToLower(strings.ReplaceAll(path, "_", ""))
-		default:
-			b = append(b, c)
-		}
-	}
-	return string(b)
-}
-
-// joinKey appends a mapping key to a dotted path.
-func pathKey(path, key string) string {
-	if path == "" {
-		return key
-	}
-	return path + "." + key
-}
-
-func pathIdx(path string, i int) string {
-	return path + "[" + strconv.Itoa(i) + "]"
-}
-
-// parentPath drops the last segment of a path ("a.b[2]" → "a.b", "a.b" → "a").
-func parentPath(p string) string {
-	i := strings.LastIndexAny(p, ".[")
-	if i < 0 {
-		return ""
-	}
-	return p[:i]
-}
 
 // posIndex maps field paths of one document to the YAML nodes that hold them. The
 // map is built on first use: a clean document rarely needs a position, and building
@@ -95,7 +47,7 @@ func newPosIndex(file string, root *yaml.Node) *posIndex {
 func (ix *posIndex) entry(canon string) (indexEntry, bool) {
 	if ix.m == nil {
 		ix.m = map[string]indexEntry{}
-		ix.add(yDeref(ix.root), nil, "", 0)
+		ix.add(yamltree.Deref(ix.root), nil, "", 0)
 	}
 	e, ok := ix.m[canon]
 	return e, ok
@@ -105,7 +57,7 @@ func (ix *posIndex) add(n, key *yaml.Node, path string, depth int) {
 	if n == nil || depth > maxJSONDepth {
 		return
 	}
-	c := canonPath(path)
+	c := yamltree.Canon(path)
 	if _, ok := ix.m[c]; !ok {
 		ix.m[c] = indexEntry{key: key, val: n, path: path}
 	}
@@ -113,18 +65,18 @@ func (ix *posIndex) add(n, key *yaml.Node, path string, depth int) {
 	case yaml.MappingNode:
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k := n.Content[i]
-			ix.add(yDeref(n.Content[i+1]), k, pathKey(path, k.Value), depth+1)
+			ix.add(yamltree.Deref(n.Content[i+1]), k, yamltree.Join(path, k.Value), depth+1)
 		}
 	case yaml.SequenceNode:
 		for i, c := range n.Content {
-			ix.add(yDeref(c), nil, pathIdx(path, i), depth+1)
+			ix.add(yamltree.Deref(c), nil, yamltree.Index(path, i), depth+1)
 		}
 	}
 }
 
 // node returns the value node at path, or nil.
 func (ix *posIndex) node(path string) *yaml.Node {
-	e, _ := ix.entry(canonPath(path))
+	e, _ := ix.entry(yamltree.Canon(path))
 	return e.val
 }
 
@@ -132,8 +84,8 @@ func (ix *posIndex) node(path string) *yaml.Node {
 // else its value. A path that is not in the document (a required field that is
 // missing, say) falls back to its nearest ancestor that is.
 func (ix *posIndex) pos(path string) diag.Pos {
-	for p := path; ; p = parentPath(p) {
-		if e, ok := ix.entry(canonPath(p)); ok {
+	for p := path; ; p = yamltree.Parent(p) {
+		if e, ok := ix.entry(yamltree.Canon(p)); ok {
 			n := e.val
 			if e.key != nil {
 				n = e.key
@@ -148,7 +100,7 @@ func (ix *posIndex) pos(path string) diag.Pos {
 
 // valuePos is the position of the value at path (not its key).
 func (ix *posIndex) valuePos(path string) diag.Pos {
-	if e, ok := ix.entry(canonPath(path)); ok {
+	if e, ok := ix.entry(yamltree.Canon(path)); ok {
 		return diag.Pos{File: ix.file, Line: e.val.Line, Col: e.val.Column}
 	}
 	return ix.pos(path)
@@ -157,45 +109,12 @@ func (ix *posIndex) valuePos(path string) diag.Pos {
 // display returns the path as spelled in the document when known, so findings
 // show the user's own field names.
 func (ix *posIndex) display(path string) string {
-	for p := path; p != ""; p = parentPath(p) {
-		if e, ok := ix.entry(canonPath(p)); ok {
-			return e.path + snakeCase(path[len(p):])
+	for p := path; p != ""; p = yamltree.Parent(p) {
+		if e, ok := ix.entry(yamltree.Canon(p)); ok {
+			return e.path + yamltree.SnakeCase(path[len(p):])
 		}
 	}
-	return snakeCase(path)
-}
-
-// snakeCase spells Go field names (protoc-gen-validate's "VmConfig") as proto names.
-func snakeCase(s string) string {
-	var b strings.Builder
-	for i, r := range s {
-		if r >= 'A' && r <= 'Z' {
-			if i > 0 && s[i-1] != '.' && s[i-1] != '[' {
-				b.WriteByte('_')
-			}
-			r += 'a' - 'A'
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
-}
-
-// deref follows aliases and unwraps document nodes.
-func yDeref(n *yaml.Node) *yaml.Node {
-	for i := 0; n != nil && i < maxJSONDepth; i++ {
-		switch n.Kind {
-		case yaml.AliasNode:
-			n = n.Alias
-		case yaml.DocumentNode:
-			if len(n.Content) == 0 {
-				return nil
-			}
-			n = n.Content[0]
-		default:
-			return n
-		}
-	}
-	return n
+	return yamltree.SnakeCase(path)
 }
 
 // jsonText is the JSON form of a YAML subtree, one line of ASCII, with the offset of
@@ -237,12 +156,12 @@ func (t *jsonText) path(i int32) string {
 	}
 	s := t.segs[i]
 	if s.idx >= 0 {
-		return pathIdx(t.path(s.parent), int(s.idx))
+		return yamltree.Index(t.path(s.parent), int(s.idx))
 	}
-	return pathKey(t.path(s.parent), s.key)
+	return yamltree.Join(t.path(s.parent), s.key)
 }
 
-// pathIs reports whether pathKey(t.path(seg), key) == want, without building it.
+// pathIs reports whether yamltree.Join(t.path(seg), key) == want, without building it.
 func (t *jsonText) pathIs(seg int32, key, want string) bool {
 	for {
 		if seg < 0 && t.base == "" {
@@ -296,7 +215,7 @@ func (t *jsonText) mark(seg int32) {
 const maxLinearKeys = 16
 
 func (t *jsonText) value(ix *posIndex, n *yaml.Node, seg int32, depth int, skip []string) {
-	n = yDeref(n)
+	n = yamltree.Deref(n)
 	if n == nil {
 		t.buf = append(t.buf, "null"...)
 		return
@@ -317,7 +236,7 @@ func (t *jsonText) value(ix *posIndex, n *yaml.Node, seg int32, depth int, skip 
 		first := true
 	pairs:
 		for i := 0; i+1 < len(n.Content); i += 2 {
-			k := yDeref(n.Content[i])
+			k := yamltree.Deref(n.Content[i])
 			if k == nil || k.Kind != yaml.ScalarNode {
 				t.errs.Errorf(diag.Pos{File: ix.file, Line: n.Content[i].Line, Col: n.Content[i].Column}, ix.display(t.path(seg)), CodeStructure,
 					"mapping key is not a scalar; expected a field name")
@@ -329,7 +248,7 @@ func (t *jsonText) value(ix *posIndex, n *yaml.Node, seg int32, depth int, skip 
 				}
 			}
 			if dupKey(n, i, k.Value, seen) {
-				t.errs.Errorf(diag.Pos{File: ix.file, Line: k.Line, Col: k.Column}, pathKey(t.path(seg), k.Value), CodeStructure,
+				t.errs.Errorf(diag.Pos{File: ix.file, Line: k.Line, Col: k.Column}, yamltree.Join(t.path(seg), k.Value), CodeStructure,
 					"duplicate key %q; each field may appear once (the first one is used)", k.Value)
 				continue
 			}
@@ -375,7 +294,7 @@ func dupKey(n *yaml.Node, i int, key string, seen map[string]bool) bool {
 		return false
 	}
 	for j := 0; j < i; j += 2 {
-		if k := yDeref(n.Content[j]); k != nil && k.Kind == yaml.ScalarNode && k.Value == key {
+		if k := yamltree.Deref(n.Content[j]); k != nil && k.Kind == yaml.ScalarNode && k.Value == key {
 			return true
 		}
 	}
@@ -506,7 +425,7 @@ func (t *jsonText) locate(err error) (path, msg string) {
 
 // describeNode names a node's YAML kind for messages.
 func describeNode(n *yaml.Node) string {
-	n = yDeref(n)
+	n = yamltree.Deref(n)
 	if n == nil {
 		return "nothing"
 	}
@@ -527,36 +446,4 @@ func clipText(s string) string {
 		return s[:37] + "..."
 	}
 	return s
-}
-
-// field returns the value node of key in mapping n (following aliases), or nil.
-func yField(n *yaml.Node, key string) *yaml.Node {
-	n = yDeref(n)
-	if n == nil || n.Kind != yaml.MappingNode {
-		return nil
-	}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		if n.Content[i].Value == key {
-			return yDeref(n.Content[i+1])
-		}
-	}
-	return nil
-}
-
-// fieldAny returns the first of the given spellings present in n, and its key.
-func yFieldAny(n *yaml.Node, keys ...string) (*yaml.Node, string) {
-	for _, k := range keys {
-		if v := yField(n, k); v != nil {
-			return v, k
-		}
-	}
-	return nil, ""
-}
-
-func yScalar(n *yaml.Node) string {
-	n = yDeref(n)
-	if n == nil || n.Kind != yaml.ScalarNode {
-		return ""
-	}
-	return n.Value
 }

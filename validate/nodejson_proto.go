@@ -11,6 +11,8 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/reflect/protoregistry"
+
+	"github.com/wasmgen/wasmgen/yamltree"
 )
 
 // Codes for proto-shaped documents.
@@ -46,7 +48,7 @@ func newWalker(ix *posIndex, l *diag.List, istio compat.Istio, unknown unknownPo
 }
 
 func (w *protoWalker) errorf(path, code, hint, format string, args ...any) {
-	w.bad[canonPath(path)] = true
+	w.bad[yamltree.Canon(path)] = true
 	w.l.Add(diag.Finding{Pos: w.ix.pos(path), Path: w.ix.display(path), Severity: diag.Error, Code: code,
 		Msg: fmt.Sprintf(format, args...), Hint: hint})
 }
@@ -79,7 +81,7 @@ var opaqueJSON = map[protoreflect.FullName]bool{
 }
 
 func (w *protoWalker) message(md protoreflect.MessageDescriptor, n *yaml.Node, path string, inAny bool, depth int) {
-	n = yDeref(n)
+	n = yamltree.Deref(n)
 	if n == nil || depth > maxJSONDepth || (n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null") {
 		return
 	}
@@ -112,7 +114,7 @@ func (w *protoWalker) fields(md protoreflect.MessageDescriptor, n *yaml.Node, pa
 		if skip[key] {
 			continue
 		}
-		p := pathKey(path, key)
+		p := yamltree.Join(path, key)
 		fd := fds.ByJSONName(key)
 		if fd == nil {
 			fd = fds.ByName(protoreflect.Name(key))
@@ -121,8 +123,8 @@ func (w *protoWalker) fields(md protoreflect.MessageDescriptor, n *yaml.Node, pa
 			w.unknownField(md, key, p, inAny)
 			continue
 		}
-		val := yDeref(n.Content[i+1])
-		if od := fd.ContainingOneof(); od != nil && !od.IsSynthetic() && !isNull(val) {
+		val := yamltree.Deref(n.Content[i+1])
+		if od := fd.ContainingOneof(); od != nil && !od.IsSynthetic() && !yamltree.IsNull(val) {
 			if prev, ok := oneofs[od.FullName()]; ok {
 				w.errorf(p, CodeInvalidValue, "", "%q and %q are alternatives (oneof %s); set only one", prev, key, od.Name())
 			}
@@ -130,10 +132,6 @@ func (w *protoWalker) fields(md protoreflect.MessageDescriptor, n *yaml.Node, pa
 		}
 		w.value(fd, val, p, inAny, depth)
 	}
-}
-
-func isNull(n *yaml.Node) bool {
-	return n == nil || (n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null")
 }
 
 func (w *protoWalker) unknownField(md protoreflect.MessageDescriptor, key, path string, inAny bool) {
@@ -165,7 +163,7 @@ func (w *protoWalker) unknownField(md protoreflect.MessageDescriptor, key, path 
 }
 
 func (w *protoWalker) value(fd protoreflect.FieldDescriptor, n *yaml.Node, path string, inAny bool, depth int) {
-	if isNull(n) {
+	if yamltree.IsNull(n) {
 		return
 	}
 	switch {
@@ -176,7 +174,7 @@ func (w *protoWalker) value(fd protoreflect.FieldDescriptor, n *yaml.Node, path 
 		}
 		vd := fd.MapValue()
 		for i := 0; i+1 < len(n.Content); i += 2 {
-			w.single(vd, yDeref(n.Content[i+1]), pathKey(path, n.Content[i].Value), inAny, depth+1)
+			w.single(vd, yamltree.Deref(n.Content[i+1]), yamltree.Join(path, n.Content[i].Value), inAny, depth+1)
 		}
 	case fd.IsList():
 		if n.Kind != yaml.SequenceNode {
@@ -184,7 +182,7 @@ func (w *protoWalker) value(fd protoreflect.FieldDescriptor, n *yaml.Node, path 
 			return
 		}
 		for i, c := range n.Content {
-			w.single(fd, yDeref(c), pathIdx(path, i), inAny, depth+1)
+			w.single(fd, yamltree.Deref(c), yamltree.Index(path, i), inAny, depth+1)
 		}
 	default:
 		w.single(fd, n, path, inAny, depth+1)
@@ -192,7 +190,7 @@ func (w *protoWalker) value(fd protoreflect.FieldDescriptor, n *yaml.Node, path 
 }
 
 func (w *protoWalker) single(fd protoreflect.FieldDescriptor, n *yaml.Node, path string, inAny bool, depth int) {
-	if isNull(n) {
+	if yamltree.IsNull(n) {
 		return
 	}
 	switch fd.Kind() {
@@ -233,7 +231,7 @@ func (w *protoWalker) any(n *yaml.Node, path string, depth int) {
 		w.errorf(path, CodeInvalidValue, "", "expected a mapping with \"@type\" (google.protobuf.Any), found %s", describeNode(n))
 		return
 	}
-	url := yScalar(yField(n, "@type"))
+	url := yamltree.Scalar(yamltree.Field(n, "@type"))
 	if url == "" {
 		if len(n.Content) > 0 {
 			w.errorf(path, CodeInvalidValue, "add \"@type: type.googleapis.com/<full.message.Name>\"", "typed config has no \"@type\"")
@@ -243,7 +241,7 @@ func (w *protoWalker) any(n *yaml.Node, path string, depth int) {
 	}
 	mt, err := protoregistry.GlobalTypes.FindMessageByURL(url)
 	if err != nil {
-		w.unresolvedType(url, pathKey(path, "@type"))
+		w.unresolvedType(url, yamltree.Join(path, "@type"))
 		return
 	}
 	md := mt.Descriptor()
@@ -253,7 +251,7 @@ func (w *protoWalker) any(n *yaml.Node, path string, depth int) {
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			if k := n.Content[i].Value; k != "@type" && k != "value" {
 				sev, code := w.unknown(true)
-				w.report(sev, pathKey(path, k), code, "", "unknown field %q in an Any holding %s (expected only \"value\")", k, md.FullName())
+				w.report(sev, yamltree.Join(path, k), code, "", "unknown field %q in an Any holding %s (expected only \"value\")", k, md.FullName())
 			}
 		}
 	case typedStructNames[md.FullName()]:
@@ -269,11 +267,11 @@ func (w *protoWalker) typedStruct(n *yaml.Node, path string, depth int) {
 		case "@type", "type_url", "typeUrl", "value":
 		default:
 			sev, code := w.unknown(true)
-			w.report(sev, pathKey(path, k), code, diag.DidYouMean(k, []string{"typeUrl", "value"}), "unknown field %q in TypedStruct", k)
+			w.report(sev, yamltree.Join(path, k), code, diag.DidYouMean(k, []string{"typeUrl", "value"}), "unknown field %q in TypedStruct", k)
 		}
 	}
-	tn, tk := yFieldAny(n, "type_url", "typeUrl")
-	url := yScalar(tn)
+	tn, tk := yamltree.FieldAny(n, "type_url", "typeUrl")
+	url := yamltree.Scalar(tn)
 	if url == "" {
 		w.errorf(path, CodeInvalidValue, "", "TypedStruct has no type_url")
 		return
@@ -282,11 +280,11 @@ func (w *protoWalker) typedStruct(n *yaml.Node, path string, depth int) {
 	if err != nil {
 		// An unknown TypedStruct type does not fail Istio's decoding (value is a Struct),
 		// but the filter cannot be configured.
-		w.unresolvedTyped(url, pathKey(path, tk))
+		w.unresolvedTyped(url, yamltree.Join(path, tk))
 		return
 	}
-	if v := yField(n, "value"); v != nil {
-		w.message(mt.Descriptor(), v, pathKey(path, "value"), true, depth+1)
+	if v := yamltree.Field(n, "value"); v != nil {
+		w.message(mt.Descriptor(), v, yamltree.Join(path, "value"), true, depth+1)
 	}
 }
 
@@ -338,7 +336,7 @@ func decodeInto(ix *posIndex, l *diag.List, bad map[string]bool, n *yaml.Node, p
 	if p == "" {
 		p = path
 	}
-	if !bad[canonPath(p)] {
+	if !bad[yamltree.Canon(p)] {
 		l.Add(diag.Finding{Pos: ix.pos(p), Path: ix.display(p), Severity: diag.Error, Code: code, Msg: msg})
 	}
 	return false
@@ -370,7 +368,7 @@ func flattenPGV(err error, prefix string, out *[]pgvFinding) {
 		*out = append(*out, pgvFinding{path: prefix, reason: err.Error()})
 		return
 	}
-	p := pathKey(prefix, fe.Field())
+	p := yamltree.Join(prefix, fe.Field())
 	if c := fe.Cause(); c != nil && fe.Reason() == "embedded message failed validation" {
 		flattenPGV(c, p, out)
 		return
@@ -395,9 +393,9 @@ func validatePGV(ix *posIndex, l *diag.List, m proto.Message, base string, skip 
 	for _, f := range out {
 		p := base
 		if f.path != "" {
-			p = pathKey(base, f.path)
+			p = yamltree.Join(base, f.path)
 		}
-		if skip[canonPath(p)] || skip[canonPath(parentPath(p))] {
+		if skip[yamltree.Canon(p)] || skip[yamltree.Canon(yamltree.Parent(p))] {
 			continue
 		}
 		l.Add(diag.Finding{Pos: ix.pos(p), Path: ix.display(p), Severity: diag.Error, Code: CodePGV,

@@ -6,6 +6,8 @@ import (
 
 	"github.com/wasmgen/wasmgen/diag"
 	"github.com/wasmgen/wasmgen/schema"
+
+	"github.com/wasmgen/wasmgen/yamltree"
 )
 
 const base = `apiVersion: wasmgen.io/v1alpha1
@@ -22,7 +24,7 @@ spec:
 
 func check(t *testing.T, src string) diag.List {
 	t.Helper()
-	docs, l := schema.ParseDocuments("f.yaml", []byte(src), schema.DefaultLimits)
+	docs, l := yamltree.ParseDocuments("f.yaml", []byte(src), yamltree.DefaultLimits)
 	if l.HasErrors() || len(docs) != 1 {
 		t.Fatalf("parse: %v", l)
 	}
@@ -125,7 +127,7 @@ func TestSpecRules(t *testing.T) {
 
 func TestDuplicates(t *testing.T) {
 	src := base + "---\n" + base + "---\n" + strings.Replace(base, "name: add-header", "name: other", 1)
-	docs, _ := schema.ParseDocuments("f.yaml", []byte(src), schema.DefaultLimits)
+	docs, _ := yamltree.ParseDocuments("f.yaml", []byte(src), yamltree.DefaultLimits)
 	var ds []*schema.Document
 	for _, n := range docs {
 		d, _ := schema.Decode("f.yaml", n)

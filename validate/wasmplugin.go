@@ -11,6 +11,8 @@ import (
 	yaml "go.yaml.in/yaml/v3"
 	extensions "istio.io/api/extensions/v1alpha1"
 	typev1beta1 "istio.io/api/type/v1beta1"
+
+	"github.com/wasmgen/wasmgen/yamltree"
 )
 
 // CodeWasmPluginNoSHA: an http(s) module without sha256 is run unverified.
@@ -28,14 +30,14 @@ var allowedTargetRefs = []struct{ group, kind, print string }{
 // Istio's ValidateWasmPlugin, reporting every problem rather than the first.
 func WasmPlugin(file string, doc *yaml.Node, opts Options) diag.List {
 	c := NewChecker(opts)
-	root := yDeref(doc)
+	root := yamltree.Deref(doc)
 	ix := newPosIndex(file, root)
 	if root == nil || root.Kind != yaml.MappingNode {
 		c.errorf(ix, "", CodeStructure, "WasmPlugin document is %s; expected a mapping", describeNode(root))
 		return c.Finish()
 	}
 	c.header(ix, root, "WasmPlugin", "extensions.istio.io/v1alpha1")
-	spec := yField(root, "spec")
+	spec := yamltree.Field(root, "spec")
 	if spec == nil {
 		c.errorf(ix, "", CodeIstioValidation, "url field needs to be set")
 		return c.Finish()
@@ -103,7 +105,7 @@ func (c *Checker) wasmPlugin(ix *posIndex, wp *extensions.WasmPlugin) {
 		sort.Strings(keys)
 		for _, k := range keys {
 			v := sel.GetMatchLabels()[k]
-			p := pathKey("spec.selector.matchLabels", k)
+			p := yamltree.Join("spec.selector.matchLabels", k)
 			if k == "" {
 				c.errorf(ix, p, CodeIstioValidation, "empty key is not supported in selector: %q", k+"="+v)
 			}
@@ -119,7 +121,7 @@ func (c *Checker) wasmPlugin(ix *posIndex, wp *extensions.WasmPlugin) {
 		c.targetRef(ix, r, "spec.targetRef")
 	}
 	for i, r := range wp.GetTargetRefs() {
-		c.targetRef(ix, r, pathIdx("spec.targetRefs", i))
+		c.targetRef(ix, r, yamltree.Index("spec.targetRefs", i))
 	}
 	c.pluginURL(ix, wp)
 	if s := wp.GetSha256(); s != "" {
@@ -137,24 +139,24 @@ func (c *Checker) wasmPlugin(ix *posIndex, wp *extensions.WasmPlugin) {
 	}
 	seen := map[string]bool{}
 	for i, env := range wp.GetVmConfig().GetEnv() {
-		p := pathIdx("spec.vmConfig.env", i)
+		p := yamltree.Index("spec.vmConfig.env", i)
 		switch {
 		case env.GetName() == "":
 			c.errorf(ix, p, CodeIstioValidation, "spec.vmConfig.env invalid")
 		case len(env.GetName()) > 256:
-			c.errorf(ix, pathKey(p, "name"), CodeIstioValidation, "env.name field must be less than 255 characters long")
+			c.errorf(ix, yamltree.Join(p, "name"), CodeIstioValidation, "env.name field must be less than 255 characters long")
 		case seen[env.GetName()]:
-			c.errorf(ix, pathKey(p, "name"), CodeIstioValidation, "duplicate env")
+			c.errorf(ix, yamltree.Join(p, "name"), CodeIstioValidation, "duplicate env")
 		}
 		seen[env.GetName()] = true
 		if env.GetValueFrom() != extensions.EnvValueSource_INLINE && env.GetValue() != "" {
-			c.errorf(ix, pathKey(p, "value"), CodeIstioValidation, "value may only be set when valueFrom is INLINE")
+			c.errorf(ix, yamltree.Join(p, "value"), CodeIstioValidation, "value may only be set when valueFrom is INLINE")
 		}
 	}
 	for i, sel := range wp.GetMatch() {
 		for j, port := range sel.GetPorts() {
 			if n := port.GetNumber(); n <= 0 || n > 65535 {
-				c.errorf(ix, pathIdx(pathKey(pathIdx("spec.match", i), "ports"), j), CodeIstioValidation,
+				c.errorf(ix, yamltree.Index(yamltree.Join(yamltree.Index("spec.match", i), "ports"), j), CodeIstioValidation,
 					"spec.Match[%d].Ports[%d] is out of range: %d", i, j, n)
 			}
 		}
@@ -166,7 +168,7 @@ func (c *Checker) targetRef(ix *posIndex, r *typev1beta1.PolicyTargetReference, 
 		c.errorf(ix, p, CodeIstioValidation, "targetRef name must be set")
 	}
 	if r.GetNamespace() != "" {
-		c.errorf(ix, pathKey(p, "namespace"), CodeIstioValidation, "targetRef namespace must not be set; cross namespace referencing is not supported")
+		c.errorf(ix, yamltree.Join(p, "namespace"), CodeIstioValidation, "targetRef namespace must not be set; cross namespace referencing is not supported")
 	}
 	group := r.GetGroup()
 	if group == "" {
@@ -179,7 +181,7 @@ func (c *Checker) targetRef(ix *posIndex, r *typev1beta1.PolicyTargetReference, 
 		ok = ok || (a.group == group && a.kind == r.GetKind())
 	}
 	if !ok {
-		c.errorf(ix, pathKey(p, "kind"), CodeIstioValidation, "targetRef must be to one of [%s] but was %s/%s", strings.Join(prints, " "), r.GetGroup(), r.GetKind())
+		c.errorf(ix, yamltree.Join(p, "kind"), CodeIstioValidation, "targetRef must be to one of [%s] but was %s/%s", strings.Join(prints, " "), r.GetGroup(), r.GetKind())
 	}
 }
 

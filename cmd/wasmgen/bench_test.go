@@ -11,8 +11,9 @@ import (
 
 	"github.com/wasmgen/wasmgen/internal/load"
 	"github.com/wasmgen/wasmgen/internal/render"
-	"github.com/wasmgen/wasmgen/schema"
 	yaml "go.yaml.in/yaml/v3"
+
+	"github.com/wasmgen/wasmgen/yamltree"
 )
 
 // benchInput is bench/envoyfilter.yaml repeated n times, each copy with its own name
@@ -86,16 +87,16 @@ func TestParseSourcesMatchesParse(t *testing.T) {
 	}
 	cases := map[string]struct {
 		data string
-		lim  schema.Limits
+		lim  yamltree.Limits
 	}{
-		"clean":          {clean, schema.Limits{}},
-		"syntax error":   {clean + "---\na: [1\n---\nb: 2\n", schema.Limits{}},
-		"error mid-file": {replace("k: v7\n", "k: v7\n  bad: indent\n"), schema.Limits{}},
-		"directive":      {"%TAG !e! tag:example.com,2000:\n" + clean, schema.Limits{}},
-		"max documents":  {clean, schema.Limits{MaxDocuments: 100}},
-		"max bytes":      {clean, schema.Limits{MaxBytes: int64(len(clean) - 1)}},
-		"binary":         {replace("k: v7", "k: v\x007"), schema.Limits{}},
-		"small":          {"a: 1\n---\nb: 2\n", schema.Limits{}},
+		"clean":          {clean, yamltree.Limits{}},
+		"syntax error":   {clean + "---\na: [1\n---\nb: 2\n", yamltree.Limits{}},
+		"error mid-file": {replace("k: v7\n", "k: v7\n  bad: indent\n"), yamltree.Limits{}},
+		"directive":      {"%TAG !e! tag:example.com,2000:\n" + clean, yamltree.Limits{}},
+		"max documents":  {clean, yamltree.Limits{MaxDocuments: 100}},
+		"max bytes":      {clean, yamltree.Limits{MaxBytes: int64(len(clean) - 1)}},
+		"binary":         {replace("k: v7", "k: v\x007"), yamltree.Limits{}},
+		"small":          {"a: 1\n---\nb: 2\n", yamltree.Limits{}},
 	}
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {

@@ -9,7 +9,8 @@ import (
 	"github.com/spf13/pflag"
 	"github.com/wasmgen/wasmgen/compat"
 	"github.com/wasmgen/wasmgen/diag"
-	"github.com/wasmgen/wasmgen/schema"
+
+	"github.com/wasmgen/wasmgen/yamltree"
 )
 
 func newFlagSet(name string) *pflag.FlagSet {
@@ -48,8 +49,8 @@ func unknownFlag(msg string) (string, bool) {
 }
 
 // limitFlags registers the input limits shared by every command that reads files.
-func limitFlags(fs *pflag.FlagSet) *schema.Limits {
-	lim := schema.DefaultLimits
+func limitFlags(fs *pflag.FlagSet) *yamltree.Limits {
+	lim := yamltree.DefaultLimits
 	fs.Int64Var(&lim.MaxBytes, "max-input-bytes", lim.MaxBytes, "largest input file accepted, in bytes")
 	fs.IntVar(&lim.MaxDocuments, "max-documents", lim.MaxDocuments, "most YAML documents accepted per input")
 	fs.IntVar(&lim.MaxDepth, "max-depth", lim.MaxDepth, "deepest YAML/JSON nesting accepted")

@@ -12,7 +12,8 @@ import (
 	"github.com/wasmgen/wasmgen/internal/load"
 	"github.com/wasmgen/wasmgen/internal/render"
 	"github.com/wasmgen/wasmgen/plugins/krm"
-	"github.com/wasmgen/wasmgen/schema"
+
+	"github.com/wasmgen/wasmgen/yamltree"
 )
 
 // runFn is `wasmgen fn`: a KRM function reading a ResourceList on stdin and writing
@@ -48,7 +49,7 @@ func runFn(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 // krmConfig holds the flags `fn` and `post-render` share.
 type krmConfig struct {
 	root, target, istio *string
-	lim                 *schema.Limits
+	lim                 *yamltree.Limits
 	importDepth         *int
 	files               *[]string // post-render only
 	namespace           *string   // post-render only

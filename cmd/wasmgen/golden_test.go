@@ -11,10 +11,11 @@ import (
 	"github.com/wasmgen/wasmgen/diag"
 	"github.com/wasmgen/wasmgen/internal/load"
 	"github.com/wasmgen/wasmgen/internal/render"
-	"github.com/wasmgen/wasmgen/schema"
 	"github.com/wasmgen/wasmgen/validate"
 
 	"github.com/wasmgen/wasmgen/compat"
+
+	"github.com/wasmgen/wasmgen/yamltree"
 )
 
 // update reports whether goldens should be rewritten: WASMGEN_UPDATE=1 go test ./...
@@ -84,7 +85,7 @@ func compare(t *testing.T, name, got string) {
 // every object: a byte comparison alone would bless a wrong golden.
 func checkOutput(t *testing.T, out string, minor compat.Istio) {
 	t.Helper()
-	docs, errs := render.Parse([]load.Source{{Name: "out.golden", Data: []byte(out)}}, schema.DefaultLimits)
+	docs, errs := render.Parse([]load.Source{{Name: "out.golden", Data: []byte(out)}}, yamltree.DefaultLimits)
 	if errs.HasErrors() {
 		t.Fatalf("output does not parse: %v", errs)
 	}

@@ -9,6 +9,8 @@ import (
 	"github.com/wasmgen/wasmgen/internal/render"
 	"github.com/wasmgen/wasmgen/plugins/krm"
 	"github.com/wasmgen/wasmgen/schema"
+
+	"github.com/wasmgen/wasmgen/yamltree"
 )
 
 // runPostRender is `wasmgen post-render -f SPEC...`: a Helm post-renderer. Helm
@@ -46,7 +48,7 @@ func runPostRender(args []string, stdin io.Reader, stdout, stderr io.Writer) int
 	var specs []krm.Spec
 	for _, d := range docs {
 		if !schema.IsFilter(d.Node) {
-			_, kind := schema.TypeMeta(d.Node)
+			_, kind := yamltree.TypeMeta(d.Node)
 			l.Add(diag.Finding{Pos: diag.Pos{File: d.File, Line: d.Node.Line, Col: d.Node.Column}, Severity: diag.Warning, Code: krm.CodeDocument,
 				Msg:  fmt.Sprintf("%q is not a %s; -f takes specs, the manifests come on stdin", kind, schema.Kind),
 				Hint: "remove it from the -f files"})

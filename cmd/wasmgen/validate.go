@@ -16,6 +16,8 @@ import (
 	yaml "go.yaml.in/yaml/v3"
 
 	"github.com/wasmgen/wasmgen/compat"
+
+	"github.com/wasmgen/wasmgen/yamltree"
 )
 
 func runValidate(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
@@ -68,7 +70,7 @@ func runValidate(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 
 // checkDocuments classifies every document by kind and runs its checks; it returns
 // how many were checked and how many were of other kinds.
-func checkDocuments(srcs []load.Source, files render.Files, minor compat.Istio, lim schema.Limits, l *diag.List) (checked, skipped int) {
+func checkDocuments(srcs []load.Source, files render.Files, minor compat.Istio, lim yamltree.Limits, l *diag.List) (checked, skipped int) {
 	docs, errs := parseSources(srcs, lim)
 	l.Append(errs)
 	dirs := map[string]string{}
@@ -126,7 +128,7 @@ const parallelParseBytes = 64 << 10
 // parsing is the largest cost of checking a thousand EnvoyFilters. Anything the split
 // could change (a directive, a syntax or encoding error, a limit reached) is parsed
 // whole instead, so documents and findings are the same either way.
-func parseSources(srcs []load.Source, lim schema.Limits) ([]render.Doc, diag.List) {
+func parseSources(srcs []load.Source, lim yamltree.Limits) ([]render.Doc, diag.List) {
 	var docs []render.Doc
 	var l diag.List
 	for _, s := range srcs {
@@ -143,7 +145,7 @@ func parseSources(srcs []load.Source, lim schema.Limits) ([]render.Doc, diag.Lis
 
 // parseSplit parses s in parts on every core; it reports false if s must be parsed
 // whole.
-func parseSplit(s load.Source, lim schema.Limits) ([]render.Doc, bool) {
+func parseSplit(s load.Source, lim yamltree.Limits) ([]render.Doc, bool) {
 	parts := splitDocuments(s.Data, runtime.GOMAXPROCS(0)*4)
 	if len(parts) < 2 || (lim.MaxBytes > 0 && int64(len(s.Data)) > lim.MaxBytes) {
 		return nil, false
@@ -155,7 +157,7 @@ func parseSplit(s load.Source, lim schema.Limits) ([]render.Doc, bool) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			n, errs := schema.ParseDocuments(s.Name, s.Data[p.start:p.end], lim)
+			n, errs := yamltree.ParseDocuments(s.Name, s.Data[p.start:p.end], lim)
 			nodes[i], ok[i] = n, len(errs) == 0
 		}()
 	}
@@ -166,7 +168,7 @@ func parseSplit(s load.Source, lim schema.Limits) ([]render.Doc, bool) {
 			return nil, false
 		}
 		for _, n := range nodes[i] {
-			shiftLines(n, p.line-1)
+			yamltree.ShiftLines(n, p.line-1)
 			docs = append(docs, render.Items(render.Doc{File: s.Name, Node: n})...)
 		}
 	}
@@ -219,16 +221,4 @@ func isDocumentStart(ln []byte) bool {
 		return false
 	}
 	return len(ln) == 3 || ln[3] == ' ' || ln[3] == '\t' || ln[3] == '\n' || ln[3] == '\r'
-}
-
-// shiftLines adds d to the line of every node of a document parsed from a part.
-// Aliases are not followed: their anchors are in the same tree.
-func shiftLines(n *yaml.Node, d int) {
-	if n == nil || d == 0 {
-		return
-	}
-	n.Line += d
-	for _, c := range n.Content {
-		shiftLines(c, d)
-	}
 }

@@ -19,6 +19,8 @@ import (
 	"github.com/wasmgen/wasmgen/schema"
 	"github.com/wasmgen/wasmgen/validate"
 	yaml "go.yaml.in/yaml/v3"
+
+	"github.com/wasmgen/wasmgen/yamltree"
 )
 
 // Files reads the files specs refer to; *load.Root is the real one.
@@ -29,7 +31,7 @@ type Files interface {
 // Options for one run.
 type Options struct {
 	Generate generate.Options
-	Limits   schema.Limits
+	Limits   yamltree.Limits
 	// MaxImportDepth bounds proto import chains (--max-import-depth).
 	MaxImportDepth int
 	// Resolve, when set (--resolve), turns an image tag into a digest reference.
@@ -55,11 +57,11 @@ type Doc struct {
 }
 
 // Parse splits sources into documents.
-func Parse(srcs []load.Source, lim schema.Limits) ([]Doc, diag.List) {
+func Parse(srcs []load.Source, lim yamltree.Limits) ([]Doc, diag.List) {
 	var docs []Doc
 	var l diag.List
 	for _, s := range srcs {
-		nodes, errs := schema.ParseDocuments(s.Name, s.Data, lim)
+		nodes, errs := yamltree.ParseDocuments(s.Name, s.Data, lim)
 		l.Append(errs)
 		for _, n := range nodes {
 			docs = append(docs, Items(Doc{File: s.Name, Node: n})...)
@@ -71,8 +73,8 @@ func Parse(srcs []load.Source, lim schema.Limits) ([]Doc, diag.List) {
 // Items expands a `v1` List (what `kubectl get -o yaml` and `render --format
 // json` write) into its items, as kubectl does; any other document is itself.
 func Items(d Doc) []Doc {
-	apiVersion, kind := schema.TypeMeta(d.Node)
-	items := schema.Field(d.Node, "items")
+	apiVersion, kind := yamltree.TypeMeta(d.Node)
+	items := yamltree.Field(d.Node, "items")
 	if apiVersion != "v1" || kind != "List" || items == nil || items.Kind != yaml.SequenceNode {
 		return []Doc{d}
 	}

@@ -9,9 +9,10 @@ import (
 	"github.com/wasmgen/wasmgen/diag"
 	"github.com/wasmgen/wasmgen/generate"
 	"github.com/wasmgen/wasmgen/internal/load"
-	"github.com/wasmgen/wasmgen/schema"
 
 	"github.com/wasmgen/wasmgen/compat"
+
+	"github.com/wasmgen/wasmgen/yamltree"
 )
 
 // memFiles is an in-memory Files: the pipeline never touches the disk itself.
@@ -43,7 +44,7 @@ spec:
 
 func compile(t *testing.T, src string, files memFiles, minor compat.Istio) (*Result, diag.List) {
 	t.Helper()
-	opts := Options{Generate: generate.Options{Target: generate.TargetIstio, Istio: minor}, Limits: schema.DefaultLimits}
+	opts := Options{Generate: generate.Options{Target: generate.TargetIstio, Istio: minor}, Limits: yamltree.DefaultLimits}
 	return Compile([]load.Source{{Name: "s.yaml", Dir: "/w", Data: []byte(src)}}, files, opts)
 }
 
@@ -104,7 +105,7 @@ spec:
           labels: {app: a}
           annotations: {sidecar.istio.io/userVolume: '{}'}
 `
-	docs, _ := Parse([]load.Source{{Name: "s.yaml", Data: []byte(src)}}, schema.DefaultLimits)
+	docs, _ := Parse([]load.Source{{Name: "s.yaml", Data: []byte(src)}}, yamltree.DefaultLimits)
 	w, ok := WorkloadOf(docs[1])
 	if !ok || w.Kind != "CronJob" || w.PodLabels["app"] != "a" || w.PodAnnotations["sidecar.istio.io/userVolume"] != "{}" {
 		t.Fatalf("workload %+v", w)
@@ -116,7 +117,7 @@ spec:
 
 func TestResolveOption(t *testing.T) {
 	src := strings.Replace(spec, "module: {path: f.wasm}", "module: {image: ghcr.io/x/f:v1}", 1)
-	opts := Options{Generate: generate.Options{Target: generate.TargetIstio, Istio: 24}, Limits: schema.DefaultLimits,
+	opts := Options{Generate: generate.Options{Target: generate.TargetIstio, Istio: 24}, Limits: yamltree.DefaultLimits,
 		Resolve: func(ref string) (string, error) {
 			return "ghcr.io/x/f@sha256:" + strings.Repeat("a", 64), nil
 		}}
@@ -145,8 +146,8 @@ func hasCode(l diag.List, code string) bool {
 
 func TestParseExpandsLists(t *testing.T) {
 	src := "apiVersion: v1\nkind: List\nitems:\n- {apiVersion: v1, kind: Service, metadata: {name: a}}\n- {apiVersion: v1, kind: Service, metadata: {name: b}}\n"
-	docs, l := Parse([]load.Source{{Name: "l.yaml", Data: []byte(src)}}, schema.DefaultLimits)
-	if len(l) != 0 || len(docs) != 2 || schema.StringField(schema.Field(docs[1].Node, "metadata"), "name") != "b" {
+	docs, l := Parse([]load.Source{{Name: "l.yaml", Data: []byte(src)}}, yamltree.DefaultLimits)
+	if len(l) != 0 || len(docs) != 2 || yamltree.StringField(yamltree.Field(docs[1].Node, "metadata"), "name") != "b" {
 		t.Fatalf("want the two items, got %d docs %v", len(docs), l)
 	}
 }

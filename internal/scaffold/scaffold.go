@@ -7,8 +7,9 @@ package scaffold
 import (
 	"embed"
 	"fmt"
-	"github.com/wasmgen/wasmgen/validate"
 	"strings"
+
+	"github.com/wasmgen/wasmgen/validate"
 
 	yaml "go.yaml.in/yaml/v3"
 )

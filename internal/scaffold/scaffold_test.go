@@ -9,10 +9,11 @@ import (
 	"github.com/wasmgen/wasmgen/generate"
 	"github.com/wasmgen/wasmgen/internal/load"
 	"github.com/wasmgen/wasmgen/internal/render"
-	"github.com/wasmgen/wasmgen/schema"
 	yaml "go.yaml.in/yaml/v3"
 
 	"github.com/wasmgen/wasmgen/compat"
+
+	"github.com/wasmgen/wasmgen/yamltree"
 )
 
 func TestNameFromDir(t *testing.T) {
@@ -111,7 +112,7 @@ func TestScaffoldRendersClean(t *testing.T) {
 				t.Run(fmt.Sprintf("%.12s/%s/1.%d", name, target, minor), func(t *testing.T) {
 					opts := render.Options{
 						Generate: generate.Options{Target: generate.Target(target), Istio: minor},
-						Limits:   schema.DefaultLimits,
+						Limits:   yamltree.DefaultLimits,
 					}
 					src := []load.Source{{Name: "filter.yaml", Dir: "/scaffold", Data: spec}}
 					res, l := render.Compile(src, fsys, opts)

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/wasmgen/wasmgen/yamltree"
 	"sigs.k8s.io/kustomize/kyaml/kio"
 	"sigs.k8s.io/kustomize/kyaml/kio/kioutil"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
@@ -163,12 +164,12 @@ type shape struct {
 
 func shapeOf(n *yaml.Node) shape {
 	s := shape{top: append([]*yaml.Node(nil), n.Content...)}
-	meta := mapGet(n, "metadata")
+	meta := yamltree.Get(n, "metadata")
 	if meta == nil {
 		return s
 	}
 	s.meta = append([]*yaml.Node(nil), meta.Content...)
-	if a := mapGet(meta, "annotations"); a != nil {
+	if a := yamltree.Get(meta, "annotations"); a != nil {
 		s.annNode = a
 		s.ann = make([]yaml.Node, len(a.Content))
 		for i, c := range a.Content {

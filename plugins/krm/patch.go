@@ -1,7 +1,6 @@
 package krm
 
 import (
-	"encoding/json"
 	"fmt"
 	"maps"
 	"reflect"
@@ -9,6 +8,8 @@ import (
 	"strings"
 
 	"github.com/wasmgen/wasmgen/generate"
+	"github.com/wasmgen/wasmgen/manifest"
+	"github.com/wasmgen/wasmgen/yamltree"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
@@ -25,7 +26,7 @@ func applyPatch(item *yaml.RNode, kind string, p generate.PodTemplatePatch) (boo
 	}
 	tmpl := item.YNode()
 	for _, k := range path {
-		next := mapGet(tmpl, k)
+		next := yamltree.Get(tmpl, k)
 		if next == nil || next.Kind != yaml.MappingNode {
 			return false, fmt.Errorf("it has no pod template (%s)", strings.Join(path, "."))
 		}
@@ -70,7 +71,7 @@ func applyPatch(item *yaml.RNode, kind string, p generate.PodTemplatePatch) (boo
 			}
 			c := element(cs, "name", cp.Name)
 			if c == nil {
-				n, err := toNode(cp)
+				n, err := manifest.NodeOf(cp)
 				if err != nil {
 					return false, err
 				}
@@ -92,19 +93,6 @@ func applyPatch(item *yaml.RNode, kind string, p generate.PodTemplatePatch) (boo
 		}
 	}
 	return changed, nil
-}
-
-// mapGet returns the value of key in mapping n, or nil.
-func mapGet(n *yaml.Node, key string) *yaml.Node {
-	if n == nil || n.Kind != yaml.MappingNode {
-		return nil
-	}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		if n.Content[i].Value == key {
-			return n.Content[i+1]
-		}
-	}
-	return nil
 }
 
 // ensure returns the value of key in n, creating it (or replacing a null) with an
@@ -148,7 +136,7 @@ func kindName(k yaml.Kind) string {
 // setString sets key to a string value, keeping the node (and its quoting style)
 // when there is one; it reports whether anything changed.
 func setString(m *yaml.Node, key, value string) bool {
-	if v := mapGet(m, key); v != nil {
+	if v := yamltree.Get(m, key); v != nil {
 		if v.Kind == yaml.ScalarNode && v.Value == value {
 			return false
 		}
@@ -168,7 +156,7 @@ func setString(m *yaml.Node, key, value string) bool {
 // element is the entry of a list whose field key equals value.
 func element(seq *yaml.Node, key, value string) *yaml.Node {
 	for _, e := range seq.Content {
-		if k := mapGet(e, key); k != nil && k.Value == value {
+		if k := yamltree.Get(e, key); k != nil && k.Value == value {
 			return e
 		}
 	}
@@ -178,12 +166,12 @@ func element(seq *yaml.Node, key, value string) *yaml.Node {
 // merge puts v into the list under its merge key: an equal entry is left alone, a
 // different one replaced where it is, a missing one appended.
 func merge(seq *yaml.Node, key, value string, v any) (bool, error) {
-	n, err := toNode(v)
+	n, err := manifest.NodeOf(v)
 	if err != nil {
 		return false, err
 	}
 	for i, e := range seq.Content {
-		k := mapGet(e, key)
+		k := yamltree.Get(e, key)
 		if k == nil || k.Value != value {
 			continue
 		}
@@ -196,31 +184,6 @@ func merge(seq *yaml.Node, key, value string, v any) (bool, error) {
 	}
 	seq.Content = append(seq.Content, n)
 	return true, nil
-}
-
-// toNode is the block-style YAML node of a typed Kubernetes value, fields in the
-// order its JSON encoding has them (name first).
-func toNode(v any) (*yaml.Node, error) {
-	js, err := json.Marshal(v)
-	if err != nil {
-		return nil, err
-	}
-	var doc yaml.Node
-	if err := yaml.Unmarshal(js, &doc); err != nil {
-		return nil, err
-	}
-	n := doc.Content[0]
-	plain(n)
-	return n, nil
-}
-
-// plain clears the flow and quoting styles JSON leaves; the encoder quotes the
-// strings that need it.
-func plain(n *yaml.Node) {
-	n.Style = 0
-	for _, c := range n.Content {
-		plain(c)
-	}
 }
 
 func equalNodes(a, b *yaml.Node) bool {

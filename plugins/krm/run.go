@@ -16,6 +16,8 @@ import (
 	"github.com/wasmgen/wasmgen/schema"
 	"github.com/wasmgen/wasmgen/validate"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
+
+	"github.com/wasmgen/wasmgen/yamltree"
 )
 
 // locator says where a finding's document is: the key a document is compiled
@@ -119,9 +121,9 @@ func (r *run) scan() {
 	keys := map[string]int{}
 	for i, it := range r.items {
 		n := it.YNode()
-		apiVersion, kind := schema.TypeMeta(n)
-		meta := schema.Field(n, "metadata")
-		name, ns := schema.StringField(meta, "name"), schema.StringField(meta, "namespace")
+		apiVersion, kind := yamltree.TypeMeta(n)
+		meta := yamltree.Field(n, "metadata")
+		name, ns := yamltree.StringField(meta, "name"), yamltree.StringField(meta, "namespace")
 		path, index := itemPath(it)
 		if path != "" {
 			r.hasPathItem = true
@@ -169,9 +171,9 @@ func (r *run) scan() {
 }
 
 // merged is an item's node with YAML merge keys applied, as documents read from
-// files are (schema.ParseDocuments), for reading; the item itself stays as it is.
+// files are (yamltree.ParseDocuments), for reading; the item itself stays as it is.
 func (r *run) merged(key string, n *yaml.Node) *yaml.Node {
-	m, errs := schema.ResolveMerges(key, n)
+	m, errs := yamltree.ResolveMerges(key, n)
 	r.addAll(errs, nil)
 	return m
 }
@@ -192,9 +194,9 @@ func (r *run) functionConfig(fc *yaml.RNode) {
 		return
 	}
 	n := fc.YNode()
-	apiVersion, kind := schema.TypeMeta(n)
-	meta := schema.Field(n, "metadata")
-	name, ns := schema.StringField(meta, "name"), schema.StringField(meta, "namespace")
+	apiVersion, kind := yamltree.TypeMeta(n)
+	meta := yamltree.Field(n, "metadata")
+	name, ns := yamltree.StringField(meta, "name"), yamltree.StringField(meta, "namespace")
 	id := ref(apiVersion, kind, ns, name)
 	switch kind {
 	case schema.Kind, schema.WasmeKind:
@@ -548,7 +550,7 @@ func localConfig(n *yaml.Node) bool {
 
 // annotations reads metadata.annotations without building an RNode.
 func annotations(n *yaml.Node) map[string]string {
-	a := schema.Field(schema.Field(n, "metadata"), "annotations")
+	a := yamltree.Field(yamltree.Field(n, "metadata"), "annotations")
 	if a == nil || a.Kind != yaml.MappingNode {
 		return nil
 	}

@@ -1,4 +1,4 @@
-package schema
+package yamltree
 
 import (
 	"fmt"
@@ -131,20 +131,20 @@ func (m *merger) mapping(n *yaml.Node) *yaml.Node {
 // sources are the mappings a merge key's value names, merges inside them applied.
 func (m *merger) sources(v *yaml.Node) []*yaml.Node {
 	one := func(e *yaml.Node) *yaml.Node {
-		r := resolve(m.node(e))
+		r := resolveAlias(m.node(e))
 		if r == nil || r.Kind != yaml.MappingNode {
 			found := "nothing"
 			if r != nil {
-				found = describe(r)
+				found = Describe(r)
 			}
-			m.l.Add(diag.Finding{Pos: pos(m.file, e), Severity: diag.Error, Code: CodeMerge,
+			m.l.Add(diag.Finding{Pos: Pos(m.file, e), Severity: diag.Error, Code: CodeMerge,
 				Msg:  fmt.Sprintf("merge key << expects a mapping or a list of mappings, found %s", found),
 				Hint: "merge an anchored mapping: <<: *name"})
 			return nil
 		}
 		return r
 	}
-	rv := resolve(v)
+	rv := resolveAlias(v)
 	if rv != nil && rv.Kind == yaml.SequenceNode {
 		var out []*yaml.Node
 		for _, e := range rv.Content {

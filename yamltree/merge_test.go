@@ -1,4 +1,4 @@
-package schema
+package yamltree
 
 import (
 	"encoding/json"
@@ -111,36 +111,6 @@ func TestMergeKeyErrors(t *testing.T) {
 	}
 }
 
-func TestSpecWithMergeKeys(t *testing.T) {
-	src := `labels: &labels
-  app: productpage
----
-apiVersion: wasmgen.io/v1alpha1
-kind: WasmFilter
-metadata: &meta
-  name: add-header
-  namespace: bookinfo
-spec:
-  module: {path: f.wasm}
-  rootID: r
-  selector:
-    matchLabels:
-      <<: {app: productpage}
-      version: v1
-`
-	docs, l := ParseDocuments("s.yaml", []byte(src), DefaultLimits)
-	if l.HasErrors() || len(docs) != 2 {
-		t.Fatalf("%v", l)
-	}
-	d, l := Decode("s.yaml", docs[1])
-	if l.HasErrors() {
-		t.Fatalf("decode: %v", l)
-	}
-	if got := d.Filter.Spec.Selector.MatchLabels; got["app"] != "productpage" || got["version"] != "v1" || len(got) != 2 {
-		t.Errorf("matchLabels %v", got)
-	}
-}
-
 // FuzzMergeKeys: wherever go-yaml reads a one-document input without error, the
 // merged node tree holds what go-yaml's own decoding into Go values holds.
 func FuzzMergeKeys(f *testing.F) {
@@ -174,7 +144,7 @@ func FuzzMergeKeys(f *testing.F) {
 // plainTree reads a node tree as plain data, aliases followed, merge keys left as
 // keys; false where a scalar does not decode.
 func plainTree(n *yaml.Node) (any, bool) {
-	n = resolve(n)
+	n = resolveAlias(n)
 	switch n.Kind {
 	case yaml.MappingNode:
 		m := map[string]any{}
@@ -183,7 +153,7 @@ func plainTree(n *yaml.Node) (any, bool) {
 			if !ok {
 				return nil, false
 			}
-			m[resolve(n.Content[i]).Value] = v
+			m[resolveAlias(n.Content[i]).Value] = v
 		}
 		return m, true
 	case yaml.SequenceNode:

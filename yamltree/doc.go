@@ -1,4 +1,9 @@
-package schema
+// Package yamltree is wasmgen's one toolkit for YAML documents as node trees:
+// reading a stream under limits (merge keys applied, JSON streams accepted), field
+// access, field paths, positions by path, and the one YAML→JSON transcoder. Every
+// reader of input (specs, manifests, KRM items, filter configs) goes through it, so
+// a document means the same thing to every check.
+package yamltree
 
 import (
 	"bytes"
@@ -112,11 +117,11 @@ func ParseDocuments(file string, data []byte, lim Limits) ([]*yaml.Node, diag.Li
 // admit applies the per-document limits to the next document of an input.
 func admit(file string, n *yaml.Node, have int, lim Limits) (diag.Finding, bool) {
 	if lim.MaxDocuments > 0 && have >= lim.MaxDocuments {
-		return diag.Finding{Pos: pos(file, n), Severity: diag.Error, Code: CodeLimit,
+		return diag.Finding{Pos: Pos(file, n), Severity: diag.Error, Code: CodeLimit,
 			Msg: fmt.Sprintf("more than %d documents in one input; raise the limit with --max-documents", lim.MaxDocuments)}, false
 	}
 	if msg := checkShape(n, lim); msg != "" {
-		return diag.Finding{Pos: pos(file, n), Severity: diag.Error, Code: CodeLimit, Msg: msg}, false
+		return diag.Finding{Pos: Pos(file, n), Severity: diag.Error, Code: CodeLimit, Msg: msg}, false
 	}
 	return diag.Finding{}, true
 }
@@ -214,77 +219,6 @@ func lineCol(b []byte, off int) (int, int) {
 		}
 	}
 	return line, col
-}
-
-func pos(file string, n *yaml.Node) diag.Pos {
-	return diag.Pos{File: file, Line: n.Line, Col: n.Column}
-}
-
-// Field returns the value node of key in mapping n, or nil.
-func Field(n *yaml.Node, key string) *yaml.Node {
-	n = resolve(n)
-	if n == nil || n.Kind != yaml.MappingNode {
-		return nil
-	}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		if n.Content[i].Value == key {
-			return resolve(n.Content[i+1])
-		}
-	}
-	return nil
-}
-
-// StringField returns the string value of key in mapping n, or "".
-func StringField(n *yaml.Node, key string) string {
-	v := Field(n, key)
-	if v == nil || v.Kind != yaml.ScalarNode {
-		return ""
-	}
-	return v.Value
-}
-
-func resolve(n *yaml.Node) *yaml.Node {
-	for n != nil && n.Kind == yaml.AliasNode {
-		n = n.Alias
-	}
-	return n
-}
-
-// TypeMeta reads apiVersion and kind of a document without decoding it.
-func TypeMeta(doc *yaml.Node) (apiVersion, kind string) {
-	return StringField(doc, "apiVersion"), StringField(doc, "kind")
-}
-
-// describe names a node's type for messages: "a string", "an integer", ...
-func describe(n *yaml.Node) string {
-	switch n.Kind {
-	case yaml.MappingNode:
-		return "a mapping"
-	case yaml.SequenceNode:
-		return "a list"
-	case yaml.ScalarNode:
-		switch n.Tag {
-		case "!!str":
-			return fmt.Sprintf("the string %q", clip(n.Value))
-		case "!!int":
-			return "the integer " + clip(n.Value)
-		case "!!float":
-			return "the number " + clip(n.Value)
-		case "!!bool":
-			return "the boolean " + n.Value
-		case "!!null":
-			return "null"
-		}
-		return fmt.Sprintf("%q", clip(n.Value))
-	}
-	return "an unknown node"
-}
-
-func clip(s string) string {
-	if len(s) > 40 {
-		return s[:37] + "..."
-	}
-	return strings.ReplaceAll(s, "\n", `\n`)
 }
 
 // isJSONStream reports whether data is JSON (it starts with '{' or '['): a stream of

@@ -1,7 +1,6 @@
-package protoconfig
+package yamltree
 
 import (
-	"fmt"
 	"math"
 	"math/big"
 	"strconv"
@@ -15,109 +14,119 @@ import (
 
 // CodeYAML marks YAML that has no JSON form (complex keys, merge keys, a tag
 // whose value does not parse).
-const CodeYAML = "WG3010"
+const CodeYAML = "WG1005"
 
-// maxNodes caps alias expansion (a "billion laughs" document stays small as YAML).
-const maxNodes = 1 << 20
-
-type kind int
+// Kind is the JSON type of a Value.
+type Kind int
 
 const (
-	kNull kind = iota
-	kBool
-	kNumber
-	kString
-	kObject
-	kArray
+	Null Kind = iota
+	Bool
+	Number
+	String
+	Object
+	Array
 )
 
-func (k kind) String() string {
+func (k Kind) String() string {
 	return [...]string{"null", "boolean", "number", "string", "object", "array"}[k]
 }
 
-// jvalue is the JSON value a YAML node stands for, with the node kept for
-// positions. Check and ToJSON both read this one tree, so the verdict is about
-// exactly the JSON the plugin receives.
-type jvalue struct {
-	kind    kind
-	text    string // bool "true"/"false", number literal, string content
-	members []member
-	elems   []*jvalue
-	node    *yaml.Node
+// Value is the JSON value a YAML node stands for, with the node kept for positions:
+// the one transcoder from YAML to JSON. Checks and encoders all read this tree, so a
+// verdict is about exactly the JSON a consumer receives. Integers keep every digit
+// (no float64 anywhere), strings keep every byte (invalid UTF-8 becomes U+FFFD).
+type Value struct {
+	Kind    Kind
+	Text    string // Bool "true"/"false", a Number's literal, a String's content
+	Members []Member
+	Elems   []*Value
+	Node    *yaml.Node
 }
 
-type member struct {
-	key     string
-	keyNode *yaml.Node
-	val     *jvalue
+// Member is one key of an Object.
+type Member struct {
+	Key     string
+	KeyNode *yaml.Node
+	Val     *Value
+}
+
+// Convert reads the JSON value of a YAML tree found at path. Problems (YAML with no
+// JSON form, a limit reached) are findings at their positions; the value is nil when
+// there are any.
+func Convert(n *yaml.Node, file, path string, lim Limits) (*Value, diag.List) {
+	c := converter{file: file, lim: lim}
+	v := c.toValue(n, path, 0)
+	if c.errs.HasErrors() {
+		return nil, c.errs
+	}
+	return v, nil
 }
 
 type converter struct {
 	file  string
+	lim   Limits
 	errs  diag.List
 	nodes int
 }
 
 func (c *converter) errorf(n *yaml.Node, path, format string, args ...any) {
-	c.errs.Errorf(posOf(c.file, n), path, CodeYAML, format, args...)
+	c.errs.Errorf(Pos(c.file, n), path, CodeYAML, format, args...)
 }
 
-func posOf(file string, n *yaml.Node) diag.Pos {
-	if n == nil {
-		return diag.Pos{File: file}
-	}
-	return diag.Pos{File: file, Line: n.Line, Col: n.Column}
+func (c *converter) limitf(n *yaml.Node, path, format string, args ...any) {
+	c.errs.Errorf(Pos(c.file, n), path, CodeLimit, format, args...)
 }
 
-// toValue converts a YAML node. at is the node whose position errors use
-// (the alias for an aliased value).
-func (c *converter) toValue(n *yaml.Node, path string, depth int) *jvalue {
+// toValue converts a YAML node; an aliased value keeps the alias as its node, so
+// errors point where the value is used.
+func (c *converter) toValue(n *yaml.Node, path string, depth int) *Value {
 	c.nodes++
-	if c.nodes > maxNodes {
-		if c.nodes == maxNodes+1 {
-			c.errorf(n, path, "document expands to more than %d nodes (aliases?)", maxNodes)
+	if c.lim.MaxNodes > 0 && c.nodes > c.lim.MaxNodes {
+		if c.nodes == c.lim.MaxNodes+1 {
+			c.limitf(n, path, "document expands to more than %d nodes (YAML aliases included); raise the limit with --max-nodes", c.lim.MaxNodes)
 		}
-		return &jvalue{kind: kNull, node: n}
+		return &Value{Kind: Null, Node: n}
 	}
-	if depth > 10000 {
-		c.errorf(n, path, "document nests deeper than 10000 levels")
-		return &jvalue{kind: kNull, node: n}
+	if c.lim.MaxDepth > 0 && depth > c.lim.MaxDepth {
+		c.limitf(n, path, "nesting deeper than %d levels; raise the limit with --max-depth", c.lim.MaxDepth)
+		return &Value{Kind: Null, Node: n}
 	}
 	switch n.Kind {
 	case yaml.DocumentNode:
 		if len(n.Content) == 0 {
-			return &jvalue{kind: kNull, node: n}
+			return &Value{Kind: Null, Node: n}
 		}
 		return c.toValue(n.Content[0], path, depth)
 	case yaml.AliasNode:
 		if n.Alias == nil {
-			return &jvalue{kind: kNull, node: n}
+			return &Value{Kind: Null, Node: n}
 		}
 		v := c.toValue(n.Alias, path, depth+1)
 		cp := *v
-		cp.node = n
+		cp.Node = n
 		return &cp
 	case yaml.MappingNode:
-		v := &jvalue{kind: kObject, node: n}
+		v := &Value{Kind: Object, Node: n}
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k, val := n.Content[i], n.Content[i+1]
 			key, ok := c.key(k, path)
 			if !ok {
 				continue
 			}
-			v.members = append(v.members, member{key: key, keyNode: k, val: c.toValue(val, joinPath(path, key), depth+1)})
+			v.Members = append(v.Members, Member{Key: key, KeyNode: k, Val: c.toValue(val, Join(path, key), depth+1)})
 		}
 		return v
 	case yaml.SequenceNode:
-		v := &jvalue{kind: kArray, node: n}
+		v := &Value{Kind: Array, Node: n}
 		for i, e := range n.Content {
-			v.elems = append(v.elems, c.toValue(e, fmt.Sprintf("%s[%d]", path, i), depth+1))
+			v.Elems = append(v.Elems, c.toValue(e, Index(path, i), depth+1))
 		}
 		return v
 	case yaml.ScalarNode:
 		return c.scalar(n, path)
 	}
-	return &jvalue{kind: kNull, node: n}
+	return &Value{Kind: Null, Node: n}
 }
 
 func (c *converter) key(k *yaml.Node, path string) (string, bool) {
@@ -125,7 +134,7 @@ func (c *converter) key(k *yaml.Node, path string) (string, bool) {
 		k = k.Alias
 	}
 	if k.Kind != yaml.ScalarNode {
-		c.errorf(k, path, "mapping key is a %s; JSON object keys are strings", kindName(k))
+		c.errorf(k, path, "mapping key is %s; JSON object keys are strings", Describe(k))
 		return "", false
 	}
 	if k.ShortTag() == "!!merge" {
@@ -133,16 +142,6 @@ func (c *converter) key(k *yaml.Node, path string) (string, bool) {
 		return "", false
 	}
 	return validUTF8(k.Value), true
-}
-
-func kindName(n *yaml.Node) string {
-	switch n.Kind {
-	case yaml.MappingNode:
-		return "mapping"
-	case yaml.SequenceNode:
-		return "sequence"
-	}
-	return "scalar"
 }
 
 // validUTF8 maps invalid bytes to U+FFFD, as every JSON encoder must.
@@ -153,21 +152,21 @@ func validUTF8(s string) string {
 	return strings.ToValidUTF8(s, "\uFFFD")
 }
 
-func (c *converter) scalar(n *yaml.Node, path string) *jvalue {
+func (c *converter) scalar(n *yaml.Node, path string) *Value {
 	switch n.ShortTag() {
 	case "!!null":
-		return &jvalue{kind: kNull, node: n}
+		return &Value{Kind: Null, Node: n}
 	case "!!bool":
 		switch strings.ToLower(n.Value) {
 		case "true", "yes", "on", "y":
-			return &jvalue{kind: kBool, text: "true", node: n}
+			return &Value{Kind: Bool, Text: "true", Node: n}
 		case "false", "no", "off", "n":
-			return &jvalue{kind: kBool, text: "false", node: n}
+			return &Value{Kind: Bool, Text: "false", Node: n}
 		}
 		c.errorf(n, path, "%q is tagged !!bool but is not a boolean", n.Value)
 	case "!!int":
 		if t, ok := yamlInt(n.Value); ok {
-			return &jvalue{kind: kNumber, text: t, node: n}
+			return &Value{Kind: Number, Text: t, Node: n}
 		}
 		c.errorf(n, path, "%q is tagged !!int but is not an integer", n.Value)
 	case "!!float":
@@ -176,17 +175,17 @@ func (c *converter) scalar(n *yaml.Node, path string) *jvalue {
 		}
 		c.errorf(n, path, "%q is tagged !!float but is not a number", n.Value)
 	case "!!binary":
-		return &jvalue{kind: kString, text: strings.Join(strings.Fields(n.Value), ""), node: n}
+		return &Value{Kind: String, Text: strings.Join(strings.Fields(n.Value), ""), Node: n}
 	default: // !!str, !!timestamp and custom tags keep their text
-		return &jvalue{kind: kString, text: validUTF8(n.Value), node: n}
+		return &Value{Kind: String, Text: validUTF8(n.Value), Node: n}
 	}
-	return &jvalue{kind: kNull, node: n}
+	return &Value{Kind: Null, Node: n}
 }
 
 // yamlInt turns a YAML 1.2 integer (0x, 0o, 0b, legacy 0777, underscores, +)
 // into a decimal JSON literal, exactly (no float64 anywhere).
 func yamlInt(s string) (string, bool) {
-	if isJSONNumber(s) && !strings.ContainsAny(s, ".eE") {
+	if IsJSONNumber(s) && !strings.ContainsAny(s, ".eE") {
 		return s, true
 	}
 	plain := strings.ReplaceAll(s, "_", "")
@@ -224,17 +223,17 @@ func yamlInt(s string) (string, bool) {
 // yamlFloat keeps the literal when it is already JSON (so no digit is lost),
 // rewrites YAML-only spellings (.5, 1., +1.5, 1_000.5), and maps .inf/.nan to the
 // strings proto3 JSON uses for them.
-func yamlFloat(s string, n *yaml.Node) (*jvalue, bool) {
-	if isJSONNumber(s) {
-		return &jvalue{kind: kNumber, text: s, node: n}, true
+func yamlFloat(s string, n *yaml.Node) (*Value, bool) {
+	if IsJSONNumber(s) {
+		return &Value{Kind: Number, Text: s, Node: n}, true
 	}
 	switch strings.ToLower(strings.TrimPrefix(s, "+")) {
 	case ".inf":
-		return &jvalue{kind: kString, text: "Infinity", node: n}, true
+		return &Value{Kind: String, Text: "Infinity", Node: n}, true
 	case "-.inf":
-		return &jvalue{kind: kString, text: "-Infinity", node: n}, true
+		return &Value{Kind: String, Text: "-Infinity", Node: n}, true
 	case ".nan":
-		return &jvalue{kind: kString, text: "NaN", node: n}, true
+		return &Value{Kind: String, Text: "NaN", Node: n}, true
 	}
 	t := strings.ReplaceAll(s, "_", "")
 	t = strings.TrimPrefix(t, "+")
@@ -249,8 +248,8 @@ func yamlFloat(s string, n *yaml.Node) (*jvalue, bool) {
 	if neg {
 		t = "-" + t
 	}
-	if isJSONNumber(t) {
-		return &jvalue{kind: kNumber, text: t, node: n}, true
+	if IsJSONNumber(t) {
+		return &Value{Kind: Number, Text: t, Node: n}, true
 	}
 	f, err := strconv.ParseFloat(strings.ReplaceAll(s, "_", ""), 64)
 	if err != nil && !math.IsInf(f, 0) {
@@ -258,17 +257,17 @@ func yamlFloat(s string, n *yaml.Node) (*jvalue, bool) {
 	}
 	switch {
 	case math.IsNaN(f):
-		return &jvalue{kind: kString, text: "NaN", node: n}, true
+		return &Value{Kind: String, Text: "NaN", Node: n}, true
 	case math.IsInf(f, 1):
-		return &jvalue{kind: kString, text: "Infinity", node: n}, true
+		return &Value{Kind: String, Text: "Infinity", Node: n}, true
 	case math.IsInf(f, -1):
-		return &jvalue{kind: kString, text: "-Infinity", node: n}, true
+		return &Value{Kind: String, Text: "-Infinity", Node: n}, true
 	}
-	return &jvalue{kind: kNumber, text: strconv.FormatFloat(f, 'g', -1, 64), node: n}, true
+	return &Value{Kind: Number, Text: strconv.FormatFloat(f, 'g', -1, 64), Node: n}, true
 }
 
-// isJSONNumber reports whether s is exactly one JSON number (RFC 8259 grammar).
-func isJSONNumber(s string) bool {
+// IsJSONNumber reports whether s is exactly one JSON number (RFC 8259 grammar).
+func IsJSONNumber(s string) bool {
 	i := 0
 	if i < len(s) && s[i] == '-' {
 		i++
@@ -312,51 +311,44 @@ func isJSONNumber(s string) bool {
 	return i == len(s)
 }
 
-func joinPath(path, key string) string {
-	if path == "" {
-		return key
-	}
-	return path + "." + key
-}
-
 // ToJSON renders a YAML config as JSON text with the user's keys, key order and
 // values: integers stay exact at any size, strings byte for byte (invalid UTF-8
 // becomes U+FFFD). .inf and .nan become "Infinity"/"NaN", as proto3 JSON spells them.
 func ToJSON(config *yaml.Node) ([]byte, error) {
-	c := converter{}
-	v := c.toValue(config, "", 0)
-	if err := c.errs.Err(); err != nil {
+	v, errs := Convert(config, "", "", DefaultLimits)
+	if err := errs.Err(); err != nil {
 		return nil, err
 	}
-	return appendJSON(nil, v), nil
+	return v.AppendJSON(nil), nil
 }
 
-func appendJSON(b []byte, v *jvalue) []byte {
-	switch v.kind {
-	case kNull:
+// AppendJSON appends the value's compact JSON text to b.
+func (v *Value) AppendJSON(b []byte) []byte {
+	switch v.Kind {
+	case Null:
 		return append(b, "null"...)
-	case kBool, kNumber:
-		return append(b, v.text...)
-	case kString:
-		return appendString(b, v.text)
-	case kArray:
+	case Bool, Number:
+		return append(b, v.Text...)
+	case String:
+		return AppendString(b, v.Text)
+	case Array:
 		b = append(b, '[')
-		for i, e := range v.elems {
+		for i, e := range v.Elems {
 			if i > 0 {
 				b = append(b, ',')
 			}
-			b = appendJSON(b, e)
+			b = e.AppendJSON(b)
 		}
 		return append(b, ']')
 	default:
 		b = append(b, '{')
-		for i, m := range v.members {
+		for i, m := range v.Members {
 			if i > 0 {
 				b = append(b, ',')
 			}
-			b = appendString(b, m.key)
+			b = AppendString(b, m.Key)
 			b = append(b, ':')
-			b = appendJSON(b, m.val)
+			b = m.Val.AppendJSON(b)
 		}
 		return append(b, '}')
 	}
@@ -364,7 +356,8 @@ func appendJSON(b []byte, v *jvalue) []byte {
 
 const hexDigits = "0123456789abcdef"
 
-func appendString(b []byte, s string) []byte {
+// AppendString appends s quoted as a JSON string (invalid UTF-8 as U+FFFD).
+func AppendString(b []byte, s string) []byte {
 	b = append(b, '"')
 	for i := 0; i < len(s); {
 		c := s[i]
