@@ -44,13 +44,25 @@ type jsonFinding struct {
 	Field    string `json:"field"`
 	Message  string `json:"message"`
 	Hint     string `json:"hint,omitempty"`
+	// Related are the other places the finding names ("also at").
+	Related []jsonPos `json:"related,omitempty"`
+}
+
+type jsonPos struct {
+	File   string `json:"file"`
+	Line   int    `json:"line"`
+	Column int    `json:"column"`
 }
 
 func writeJSON(w io.Writer, l List) error {
 	out := make([]jsonFinding, 0, len(l))
 	for _, f := range l {
-		out = append(out, jsonFinding{File: f.Pos.File, Line: f.Pos.Line, Column: f.Pos.Col, Severity: f.Severity.String(),
-			Code: f.Code, Field: f.Path, Message: f.Msg, Hint: f.Hint})
+		jf := jsonFinding{File: f.Pos.File, Line: f.Pos.Line, Column: f.Pos.Col, Severity: f.Severity.String(),
+			Code: f.Code, Field: f.Path, Message: f.Msg, Hint: f.Hint}
+		for _, r := range f.Related {
+			jf.Related = append(jf.Related, jsonPos{File: r.File, Line: r.Line, Column: r.Col})
+		}
+		out = append(out, jf)
 	}
 	b, err := json.MarshalIndent(out, "", "  ")
 	if err != nil {

@@ -74,16 +74,20 @@ func lastSep(p string) int {
 	return -1
 }
 
-// Report adds a finding at path unless the path was quieted. An error quiets its
-// path: nothing more general is said about that value.
+// Report adds a finding at path unless the path was quieted.
 func (r *Reporter) Report(sev Severity, path, code, hint, msg string, related ...Pos) {
 	if r.Quieted(path) {
 		return
 	}
-	if sev == Error {
-		r.Quiet(path)
-	}
 	r.List.Add(Finding{Pos: r.Loc.Pos(path), Path: r.Loc.Display(path), Severity: sev, Code: code, Msg: msg, Hint: hint, Related: related})
+}
+
+// Fail reports an error at path and quiets it: the value is known bad, and the
+// general checks that run later (a decoder, protoc-gen-validate) say nothing more
+// about it or below it.
+func (r *Reporter) Fail(path, code, hint, format string, args ...any) {
+	r.Errorf(path, code, hint, format, args...)
+	r.Quiet(path)
 }
 
 // Errorf reports an error at path.
@@ -113,4 +117,17 @@ func Plural(n int, word string) string {
 		return word
 	}
 	return word + "s"
+}
+
+// Rule documents one finding code: what it is about and whose verdict it gives.
+// Every package that reports findings lists its rules; `wasmgen validate
+// --list-rules` and docs/codes.md are the catalogue of them all.
+type Rule struct {
+	Code     string
+	Severity Severity // the usual severity; some rules warn or fail by release
+	// Consumer is whose verdict the rule reproduces: istiod (its webhook or its
+	// run-time conversion), istioctl analyze, the istio-agent, Envoy, Kubernetes,
+	// kustomize, the wasme operator, or wasmgen for the spec's own rules.
+	Consumer string
+	Summary  string
 }

@@ -93,6 +93,9 @@ type Issue struct {
 	Key     string
 	InAny   bool
 	URL     string // the type URL (AnyType, TypedStructType)
+	// Discardable is set for what protojson drops under DiscardUnknown (an unknown
+	// field, an unknown enum name) instead of refusing the value.
+	Discardable bool
 }
 
 // Verdict is what a Policy makes of an Issue: drop it, or report it with this
@@ -125,6 +128,9 @@ type Parser struct {
 	// TypedStruct reads the value of a udpa/xds TypedStruct as the message its
 	// type_url names (what Envoy does when it loads one) instead of as a Struct.
 	TypedStruct bool
+	// Inner, when set, is the parser of TypedStruct values: another consumer may
+	// read them (istiod passes a patch value's TypedStruct on; Envoy converts it).
+	Inner *Parser
 	// NoRequired skips proto2 required-field checks (proto3 has none).
 	NoRequired bool
 	// Policy maps each issue onto a finding; nil reports every issue as an error
@@ -138,7 +144,11 @@ type Result struct {
 	// Unresolved is set when an Any named a type the parser does not have: the value
 	// cannot be decoded into Go types, whatever the policy made of it.
 	Unresolved bool
-	fixes      map[*yamltree.Value]fix
+	// Fatal are the paths of the issues protojson refuses even with unknown fields
+	// and enum names discarded, whatever the policy made of them: a value with one
+	// below it cannot be decoded.
+	Fatal []string
+	fixes map[*yamltree.Value]fix
 }
 
 // fix is how a value the parser accepts differs from what protojson accepts.
@@ -164,10 +174,15 @@ func (r *Result) HasErrors() bool { return r.Findings.HasErrors() }
 // skip written as null (proto3 JSON's "unset"), for callers that decode parts of a
 // document separately.
 func (r *Result) JSON(v *yamltree.Value, skip map[*yamltree.Value]bool) []byte {
+	return r.AppendJSON(nil, v, skip)
+}
+
+// AppendJSON is JSON appending to b.
+func (r *Result) AppendJSON(b []byte, v *yamltree.Value, skip map[*yamltree.Value]bool) []byte {
 	if len(r.fixes) == 0 && len(skip) == 0 {
-		return v.AppendJSON(nil)
+		return v.AppendJSON(b)
 	}
-	return r.appendJSON(nil, v, skip)
+	return r.appendJSON(b, v, skip)
 }
 
 func (r *Result) appendJSON(b []byte, v *yamltree.Value, skip map[*yamltree.Value]bool) []byte {
@@ -244,6 +259,9 @@ func (c *checker) add(n *yaml.Node, path string, class Class, hint, format strin
 }
 
 func (c *checker) report(is *Issue) {
+	if is.Class != UnknownField && !is.Discardable {
+		c.res.Fatal = append(c.res.Fatal, is.Path)
+	}
 	v := Verdict{Severity: diag.Error, Code: DefaultCodes[is.Class]}
 	if c.p.Policy != nil {
 		v = c.p.Policy(is)
@@ -323,8 +341,12 @@ func (c *checker) message(md protoreflect.MessageDescriptor, v *yamltree.Value, 
 			continue
 		}
 		if prev, dup := seen[fd.Number()]; dup {
-			c.add(m.KeyNode, fpath, DuplicateField, "keep one of them",
-				"field %q is set twice, as %q and as %q", fd.Name(), prev, m.Key)
+			if prev == m.Key {
+				c.add(m.KeyNode, fpath, DuplicateField, "keep one of them", "duplicate key %q; each field may appear once", m.Key)
+			} else {
+				c.add(m.KeyNode, fpath, DuplicateField, "keep one of them",
+					"field %q is set twice, as %q and as %q", fd.Name(), prev, m.Key)
+			}
 			continue
 		}
 		seen[fd.Number()] = m.Key
@@ -682,7 +704,8 @@ func (c *checker) enum(fd protoreflect.FieldDescriptor, v *yamltree.Value, path 
 				return
 			}
 		}
-		c.add(v.Node, path, Enum, enumHint(v.Text, ed), "unknown value %q for enum %s", v.Text, ed.FullName())
+		c.report(&Issue{Class: Enum, Node: v.Node, Path: path, Hint: enumHint(v.Text, ed), InAny: c.inAny, Discardable: true,
+			Msg: fmt.Sprintf("unknown value %q for enum %s", v.Text, ed.FullName())})
 		return
 	case yamltree.Number:
 		if is, ok := intString(v.Text); ok {
@@ -1046,8 +1069,11 @@ func (c *checker) typedStruct(md protoreflect.MessageDescriptor, v *yamltree.Val
 	if value == nil || value.Val.Kind == yamltree.Null {
 		return
 	}
-	defer func(was bool) { c.inAny = was }(c.inAny)
+	defer func(was bool, p *Parser) { c.inAny, c.p = was, p }(c.inAny, c.p)
 	c.inAny = true
+	if c.p.Inner != nil {
+		c.p = c.p.Inner
+	}
 	c.message(mt.Descriptor(), value.Val, yamltree.Join(path, "value"), false, true)
 }
 
@@ -1057,12 +1083,12 @@ func anyHint(t Types, url string) string {
 		names = append(names, string(mt.Descriptor().FullName()))
 		return true
 	})
-	name := url
+	prefix, name := "", url
 	if i := strings.LastIndexByte(url, '/'); i >= 0 {
-		name = url[i+1:]
+		prefix, name = url[:i+1], url[i+1:]
 	}
-	if h := diag.DidYouMean(name, names); h != "" {
-		return h
+	if s := diag.Suggest(name, names); s != "" && s != name {
+		return fmt.Sprintf("did you mean %q?", prefix+s)
 	}
 	return "the type must be defined in the proto or its imports, named as type.googleapis.com/<full name>"
 }

@@ -73,6 +73,9 @@ func (d *Document) Pos(path string) diag.Pos {
 	return diag.Pos{File: d.File}
 }
 
+// Display is the path as the spec spells it: its own field names.
+func (d *Document) Display(path string) string { return path }
+
 // Has reports whether the field at path was written in the input.
 func (d *Document) Has(path string) bool {
 	_, ok := d.pos[path]

@@ -42,7 +42,7 @@ func TestBootstrapRules(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			l := Bootstrap("b.yaml", parseDocs(t, []byte(tt.doc))[0])
+			l := checkAs(checkBootstrap, "b.yaml", parseDocs(t, []byte(tt.doc))[0])
 			if tt.code == "" {
 				if l.HasErrors() {
 					t.Fatalf("want no errors, got:\n%s", fmtList(l))
@@ -66,7 +66,7 @@ func FuzzBootstrap(f *testing.F) {
 	f.Add([]byte("admin: {address: {pipe: {path: x}}}"))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		for _, d := range fuzzDocs(b) {
-			_ = Bootstrap("f", d)
+			_ = checkOne("f", d, Options{})
 		}
 	})
 }

@@ -7,8 +7,6 @@ import (
 	"testing"
 
 	yaml "go.yaml.in/yaml/v3"
-
-	"github.com/wasmgen/wasmgen/yamltree"
 )
 
 // TestAddAllMatchesAdd checks the whole corpus (IST0155 compares patches across
@@ -61,30 +59,5 @@ func TestAddAllEmpty(t *testing.T) {
 	c := NewChecker(Options{})
 	if known := c.AddAll(nil, 4); len(known) != 0 || len(c.Finish()) != 0 {
 		t.Errorf("AddAll(nil) = %v, %v", known, c.Finish())
-	}
-}
-
-// TestPathIs compares pathIs, which matches skipped paths without building them,
-// with the paths it stands for.
-func TestPathIs(t *testing.T) {
-	n := parseDocs(t, []byte("a:\n  b: [[{c: 1}], {d: {e: 2}}]\n  f: 3\n"))[0]
-	for _, base := range []string{"", "spec", "spec.x[2]"} {
-		js := toJSON(newPosIndex("f", n), n, base)
-		if len(js.segs) < 6 {
-			t.Fatalf("segments: %v", js.segs)
-		}
-		for i := int32(-1); i < int32(len(js.segs)); i++ {
-			for _, key := range []string{"c", "value"} {
-				p := yamltree.Join(js.path(i), key)
-				if !js.pathIs(i, key, p) {
-					t.Errorf("base %q seg %d: pathIs(%q) = false", base, i, p)
-				}
-				for _, wrong := range []string{p + "x", "x" + p, yamltree.Join(js.path(i), "other"), key, "." + p} {
-					if wrong != p && js.pathIs(i, key, wrong) {
-						t.Errorf("base %q seg %d: pathIs(%q, %q) = true, path is %q", base, i, key, wrong, p)
-					}
-				}
-			}
-		}
 	}
 }

@@ -3,10 +3,8 @@ package validate
 import (
 	"fmt"
 	"regexp"
-	"sort"
+	"slices"
 	"strings"
-	"sync"
-	"sync/atomic"
 
 	bootstrapv3 "github.com/envoyproxy/go-control-plane/envoy/config/bootstrap/v3"
 	clusterv3 "github.com/envoyproxy/go-control-plane/envoy/config/cluster/v3"
@@ -14,480 +12,299 @@ import (
 	listenerv3 "github.com/envoyproxy/go-control-plane/envoy/config/listener/v3"
 	routev3 "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
 	hcmv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/http_connection_manager/v3"
-	"github.com/wasmgen/wasmgen/compat"
-	"github.com/wasmgen/wasmgen/diag"
 	yaml "go.yaml.in/yaml/v3"
 	"google.golang.org/protobuf/proto"
 	networking "istio.io/api/networking/v1alpha3"
 
+	"github.com/wasmgen/wasmgen/compat"
 	"github.com/wasmgen/wasmgen/yamltree"
 )
 
-// Codes of wasmgen's own EnvoyFilter checks.
-const (
-	CodeResource        = "WG7003" // apiVersion / metadata problems
-	CodeHTTPFilterAdd   = "WG7050" // ADD on HTTP_FILTER appends after the router
-	CodeInsertFirst     = "WG7052" // INSERT_BEFORE/AFTER on HTTP_FILTER without a subFilter match
-	CodeExtensionOp     = "WG7060" // EXTENSION_CONFIG with an operation other than ADD
-	CodeSelectorTargets = "WG7061" // workloadSelector and targetRefs both set
-)
-
-// Istio's analyzer codes (pkg/config/analysis/msg/messages.yaml).
-const (
-	CodeRelativeOp      = "IST0151"
-	CodeReplaceOp       = "IST0152"
-	CodeAddOp           = "IST0153"
-	CodeRemoveOp        = "IST0154"
-	CodeRelativeVersion = "IST0155"
-)
-
-// Options select the dialect documents are checked against.
-type Options struct {
-	Istio compat.Istio // the target Istio release; the zero value is the newest
+// efPass is the check of one EnvoyFilter, shared by its rules.
+type efPass struct {
+	*pass
+	owner string // "EnvoyFilter ns/name"
+	ef    *networking.EnvoyFilter
 }
 
-// Doc is one parsed document of an input file.
-type Doc struct {
-	File string
-	Node *yaml.Node
+// patchPass is one config patch, decoded: its rules run over this.
+type patchPass struct {
+	*efPass
+	path string // spec.configPatches[i]
+	cp   *networking.EnvoyFilter_EnvoyConfigObjectPatch
+	vv   *yamltree.Value // the patch value as read; nil for none
+	x    *parsed         // the spec as istiod read it
 }
 
-// Checker validates documents (one at a time with Add, on several cores with AddAll)
-// and keeps what must be checked across them (vm_ids shared between EnvoyFilters,
-// the names IST0155 compares).
-type Checker struct {
-	opts         Options
-	l            diag.List
-	vms          []vmUse
-	versionNames []string // patch value names of patches that match a proxyVersion, in order
-	// deferred makes analyze record what depends on earlier documents (IST0151 vs
-	// IST0155) in events instead of deciding it: a worker of AddAll sees one document.
-	deferred bool
-	events   []versionEvent
+func (pp *patchPass) op() networking.EnvoyFilter_Patch_Operation {
+	return pp.cp.GetPatch().GetOperation()
 }
+func (pp *patchPass) valuePath() string { return yamltree.Join(pp.path, "patch.value") }
 
-// versionEvent is one step of IST0155's ordered comparison: a patch that matches a
-// proxyVersion (add), or a relative patch without priority to warn about.
-type versionEvent struct {
-	add  bool
-	name string
-	ix   *posIndex
-	vp   string
-}
-
-// NewChecker returns a Checker for the given dialect.
-func NewChecker(opts Options) *Checker { return &Checker{opts: opts} }
-
-// Finish returns every finding so far, with the cross-document ones, sorted.
-func (c *Checker) Finish() diag.List {
-	l := append(diag.List(nil), c.l...)
-	l.Append(sharedVMs(c.vms))
-	l.Sort()
-	return l
-}
-
-// EnvoyFilter checks one EnvoyFilter document.
-func EnvoyFilter(file string, doc *yaml.Node, opts Options) diag.List {
-	c := NewChecker(opts)
-	c.EnvoyFilter(file, doc)
-	return c.Finish()
-}
-
-// EnvoyFilters checks several EnvoyFilters together, as istiod applies them.
-func EnvoyFilters(docs []Doc, opts Options) diag.List {
-	c := NewChecker(opts)
-	for _, d := range docs {
-		c.EnvoyFilter(d.File, d.Node)
+// checkEnvoyFilter reads an EnvoyFilter as istiod does and runs the EnvoyFilter rules.
+func checkEnvoyFilter(p *pass) {
+	root := p.root
+	if root == nil || root.Kind != yaml.MappingNode {
+		p.rep.Errorf("", CodeStructure, "", "EnvoyFilter document is %s; expected a mapping", yamltree.Describe(root))
+		return
 	}
-	return c.Finish()
-}
-
-// Kind classifies a document: "EnvoyFilter", "WasmPlugin", "Bootstrap" (an Envoy
-// bootstrap, recognised by its top-level keys) or its own kind.
-func Kind(doc *yaml.Node) string {
-	n := yamltree.Deref(doc)
-	if k := yamltree.Scalar(yamltree.Field(n, "kind")); k != "" {
-		return k
+	e := &efPass{pass: p, owner: header(p, "EnvoyFilter", "networking.istio.io/v1alpha3")}
+	spec := yamltree.Field(root, "spec")
+	if spec == nil {
+		return
 	}
-	for _, key := range []string{"static_resources", "staticResources", "admin", "node", "dynamic_resources", "dynamicResources"} {
-		if yamltree.Field(n, key) != nil {
-			return "Bootstrap"
+	x := p.read(spec, "spec", (&networking.EnvoyFilter{}).ProtoReflect().Descriptor(), istiodSpec())
+	if x == nil || x.v.Kind != yamltree.Object {
+		return
+	}
+	// The resource is decoded without its patches, and each patch on its own, so one
+	// bad patch does not keep the others from being checked.
+	pv := member(x.v, "configPatches", "config_patches")
+	e.ef = &networking.EnvoyFilter{}
+	p.decode(x, part{x.v, "spec"}, e.ef, CodeIstioValidation, part{pv, "spec.configPatches"})
+	for _, r := range envoyFilterRules {
+		r(e)
+	}
+	if pv == nil || pv.Kind != yamltree.Array {
+		return
+	}
+	for i, v := range pv.Elems {
+		path := yamltree.Index("spec.configPatches", i)
+		if v.Kind == yamltree.Null {
+			p.rep.Errorf(path, CodeIstioValidation, "", "Envoy filter: null config patch")
+			continue
 		}
-	}
-	return ""
-}
-
-// Object checks one generated or hand-written object by kind; other kinds get no
-// findings. The generator's golden tests call it to prove their output valid.
-func Object(file string, doc *yaml.Node, opts Options) diag.List {
-	c := NewChecker(opts)
-	c.Add(file, doc)
-	return c.Finish()
-}
-
-// AddAll checks docs as Add does, one after the other, and reports for each whether
-// its kind was known. The documents are checked on up to workers goroutines (each
-// alone; what crosses them is merged afterwards in order), so the findings are
-// those of calling Add on each in turn.
-func (c *Checker) AddAll(docs []Doc, workers int) []bool {
-	known := make([]bool, len(docs))
-	subs := make([]*Checker, len(docs))
-	workers = max(1, min(workers, len(docs)))
-	var (
-		next  atomic.Int64
-		wg    sync.WaitGroup
-		mu    sync.Mutex
-		fault any
-	)
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer func() {
-				// A bug panics in the caller's goroutine, where the CLI recovers it.
-				if r := recover(); r != nil {
-					mu.Lock()
-					fault = r
-					mu.Unlock()
-				}
-			}()
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= len(docs) {
-					return
-				}
-				subs[i] = &Checker{opts: c.opts, deferred: true}
-				known[i] = subs[i].Add(docs[i].File, docs[i].Node)
-			}
-		}()
-	}
-	wg.Wait()
-	if fault != nil {
-		panic(fault)
-	}
-	for _, s := range subs {
-		c.l.Append(s.l)
-		c.vms = append(c.vms, s.vms...)
-		for _, e := range s.events {
-			if e.add {
-				c.versionName(e.name)
-			} else {
-				c.relativeNoPriority(e.ix, e.vp, e.name)
+		val := member(member(v, "patch"), "value")
+		cp := &networking.EnvoyFilter_EnvoyConfigObjectPatch{}
+		vpath := yamltree.Join(path, "patch.value")
+		if !p.decode(x, part{v, path}, cp, CodeIstioValidation, part{val, vpath}) {
+			continue
+		}
+		pp := &patchPass{efPass: e, path: path, cp: cp, x: x, vv: val}
+		if val != nil && val.Kind == yamltree.Null {
+			pp.vv = nil
+		} else if val != nil && val.Kind != yamltree.Object {
+			p.rep.Errorf(vpath, CodeIstioValidation, "", "Envoy filter: patch value is %s; expected a mapping (the Envoy object)", yamltree.Describe(val.Node))
+			continue
+		}
+		for _, r := range patchRules {
+			if !r(pp) {
+				break
 			}
 		}
 	}
-	return known
 }
 
-// Add checks one document of any kind Object knows, and reports whether it knew it.
-func (c *Checker) Add(file string, doc *yaml.Node) bool {
-	switch Kind(doc) {
-	case "EnvoyFilter":
-		c.EnvoyFilter(file, doc)
-	case "WasmPlugin":
-		c.l.Append(WasmPlugin(file, doc, c.opts))
-	case "Bootstrap":
-		l, vms := bootstrap(file, doc)
-		c.l.Append(l)
-		c.vms = append(c.vms, vms...)
-	default:
-		return false
-	}
-	return true
-}
-
-func (c *Checker) errorf(ix *posIndex, path, code, format string, args ...any) {
-	c.l.Add(diag.Finding{Pos: ix.pos(path), Path: ix.display(path), Severity: diag.Error, Code: code, Msg: fmt.Sprintf(format, args...)})
-}
-
-func (c *Checker) warnf(ix *posIndex, path, code, hint, format string, args ...any) {
-	c.l.Add(diag.Finding{Pos: ix.pos(path), Path: ix.display(path), Severity: diag.Warning, Code: code, Msg: fmt.Sprintf(format, args...), Hint: hint})
-}
-
-// header checks apiVersion and metadata.name, and returns "namespace/name".
-func (c *Checker) header(ix *posIndex, root *yaml.Node, kind string, versions ...string) string {
-	if av := yamltree.Scalar(yamltree.Field(root, "apiVersion")); !contains(versions, av) {
-		c.errorf(ix, "apiVersion", CodeResource, "%s apiVersion is %q; expected %s", kind, av, strings.Join(versions, " or "))
+// header checks apiVersion and metadata.name, and returns "Kind namespace/name".
+func header(p *pass, kind string, versions ...string) string {
+	root := p.root
+	if av := yamltree.StringField(root, "apiVersion"); !slices.Contains(versions, av) {
+		p.rep.Errorf("apiVersion", CodeResource, "", "%s apiVersion is %q; expected %s", kind, av, strings.Join(versions, " or "))
 	}
 	md := yamltree.Field(root, "metadata")
-	name := yamltree.Scalar(yamltree.Field(md, "name"))
-	if name == "" && yamltree.Scalar(yamltree.Field(md, "generateName")) == "" {
-		c.errorf(ix, "metadata", CodeResource, "%s has no metadata.name", kind)
+	name := yamltree.StringField(md, "name")
+	if name == "" && yamltree.StringField(md, "generateName") == "" {
+		p.rep.Errorf("metadata", CodeResource, "", "%s has no metadata.name", kind)
 	}
-	ns := yamltree.Scalar(yamltree.Field(md, "namespace"))
+	ns := yamltree.StringField(md, "namespace")
 	if ns == "" {
 		ns = "default"
 	}
 	return kind + " " + ns + "/" + name
 }
 
-// EnvoyFilter checks one EnvoyFilter document and remembers what later documents are
-// compared against.
-func (c *Checker) EnvoyFilter(file string, doc *yaml.Node) {
-	root := yamltree.Deref(doc)
-	ix := newPosIndex(file, root)
-	if root == nil || root.Kind != yaml.MappingNode {
-		c.errorf(ix, "", CodeStructure, "EnvoyFilter document is %s; expected a mapping", describeNode(root))
-		return
-	}
-	owner := c.header(ix, root, "EnvoyFilter", "networking.istio.io/v1alpha3")
-	spec := yamltree.Field(root, "spec")
-	if spec == nil {
-		return
-	}
-	w := newWalker(ix, &c.l, c.opts.Istio, func(bool) (diag.Severity, string) { return diag.Error, CodeUnknownField })
-	w.message((&networking.EnvoyFilter{}).ProtoReflect().Descriptor(), spec, "spec", false, 0)
-	if spec.Kind != yaml.MappingNode {
-		return
-	}
-	ef := &networking.EnvoyFilter{}
-	decodeInto(ix, &c.l, w.bad, spec, "spec", ef, CodeIstioValidation, "spec.configPatches")
-	if v := c.opts.Istio; !v.Has(compat.Priority) && ef.GetPriority() != 0 {
-		c.warnf(ix, "spec.priority", CodeOlderIstio, fmt.Sprintf("drop it for this Istio version, or target Istio %s or later", compat.Priority.Since()),
-			"EnvoyFilter.priority exists from Istio %s (istio/api#1975); Istio %s does not know the field", compat.Priority.Since(), v)
-	}
-	c.selector(ix, ef)
+// envoyFilterRules run once per EnvoyFilter, after it is decoded.
+var envoyFilterRules = []func(*efPass){
+	olderPriority,
+	efSelector,
+}
 
-	patches := yamltree.Field(spec, "configPatches")
-	if patches == nil || patches.Kind != yaml.SequenceNode {
-		return
-	}
-	for i, pn := range patches.Content {
-		p := yamltree.Index("spec.configPatches", i)
-		if yamltree.IsNull(yamltree.Deref(pn)) {
-			c.errorf(ix, p, CodeIstioValidation, "Envoy filter: null config patch")
-			continue
-		}
-		// The value is read from the YAML, not decoded as a Struct: it is parsed once,
-		// as the Envoy type it stands for.
-		cp := &networking.EnvoyFilter_EnvoyConfigObjectPatch{}
-		if !decodeInto(ix, &c.l, w.bad, pn, p, cp, CodeIstioValidation, yamltree.Join(p, "patch.value")) {
-			continue
-		}
-		vn := yamltree.Field(yamltree.Field(pn, "patch"), "value")
-		if yamltree.IsNull(vn) {
-			vn = nil
-		} else if vn.Kind != yaml.MappingNode {
-			c.errorf(ix, yamltree.Join(p, "patch.value"), CodeIstioValidation, "Envoy filter: patch value is %s; expected a mapping (the Envoy object)", describeNode(vn))
-			continue
-		}
-		c.patch(ix, owner, ef, cp, vn, p)
+// patchRules run over each decoded patch, in order; a rule returning false ends the
+// patch's checks (istiod rejects or skips the patch there).
+var patchRules = []func(*patchPass) bool{
+	patchStructure,
+	analyzePatch,
+	proxyVersion,
+	matchRules,
+	patchOperation,
+	patchValueRules,
+}
+
+// olderPriority: EnvoyFilter.priority before the field existed (WG7110).
+func olderPriority(e *efPass) {
+	if v := e.opts.Istio; !v.Has(compat.Priority) && e.ef.GetPriority() != 0 {
+		e.rep.Warnf("spec.priority", CodeOlderIstio, fmt.Sprintf("drop it for this Istio version, or target Istio %s or later", compat.Priority.Since()),
+			"EnvoyFilter.priority exists from Istio %s (istio/api#1975); Istio %s does not know the field", compat.Priority.Since(), v)
 	}
 }
 
-func (c *Checker) selector(ix *posIndex, ef *networking.EnvoyFilter) {
+// efSelector: istiod's webhook rules for workloadSelector and targetRefs
+// (pkg/config/validation/envoyfilter, validateWorkloadSelector and targetRefs).
+func efSelector(e *efPass) {
+	ef := e.ef
 	if ws := ef.GetWorkloadSelector(); ws != nil {
-		keys := make([]string, 0, len(ws.GetLabels()))
-		for k := range ws.GetLabels() {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		for _, k := range keys {
-			v := ws.GetLabels()[k]
-			p := yamltree.Join("spec.workloadSelector.labels", k)
-			if k == "" {
-				c.errorf(ix, p, CodeIstioValidation, "empty key is not supported in selector: %q", k+"="+v)
-			}
-			if strings.Contains(k, "*") || strings.Contains(v, "*") {
-				c.errorf(ix, p, CodeIstioValidation, "wildcard is not supported in selector: %q", k+"="+v)
-			}
-		}
-		if len(keys) == 0 {
-			c.warnf(ix, "spec.workloadSelector", CodeIstioWarning, "",
+		selectorLabels(e.pass, ws.GetLabels(), "spec.workloadSelector.labels")
+		if len(ws.GetLabels()) == 0 {
+			e.rep.Warnf("spec.workloadSelector", CodeIstioWarning, "",
 				"Envoy filter: workload selector specified without labels, will be applied to all services in namespace")
 		}
 		if len(ef.GetTargetRefs()) > 0 {
-			c.errorf(ix, "spec.targetRefs", CodeSelectorTargets, "only one of targetRefs or workloadSelector can be set")
+			e.rep.Errorf("spec.targetRefs", CodeSelectorTargets, "", "only one of targetRefs or workloadSelector can be set")
 		}
 	}
 	for i, r := range ef.GetTargetRefs() {
 		if r.GetNamespace() != "" {
-			c.errorf(ix, yamltree.Join(yamltree.Index("spec.targetRefs", i), "namespace"), CodeIstioValidation,
+			e.rep.Errorf(yamltree.Join(yamltree.Index("spec.targetRefs", i), "namespace"), CodeIstioValidation, "",
 				"targetRef namespace must not be set; cross namespace referencing is not supported")
 		}
 		if r.GetName() == "" {
-			c.errorf(ix, yamltree.Index("spec.targetRefs", i), CodeIstioValidation, "targetRef name must be set")
+			e.rep.Errorf(yamltree.Index("spec.targetRefs", i), CodeIstioValidation, "", "targetRef name must be set")
 		}
 	}
+}
+
+// selectorLabels: istiod's label rules (no empty key, no wildcard), keys in order.
+func selectorLabels(p *pass, labels map[string]string, path string) {
+	keys := make([]string, 0, len(labels))
+	for k := range labels {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		v := labels[k]
+		lp := yamltree.Join(path, k)
+		if k == "" {
+			p.rep.Errorf(lp, CodeIstioValidation, "", "empty key is not supported in selector: %q", k+"="+v)
+		}
+		if strings.Contains(k, "*") || strings.Contains(v, "*") {
+			p.rep.Errorf(lp, CodeIstioValidation, "", "wildcard is not supported in selector: %q", k+"="+v)
+		}
+	}
+}
+
+// patchStructure: what istiod's webhook requires of every patch
+// (pkg/config/validation/envoyfilter/envoyfilter.go), with its messages.
+func patchStructure(pp *patchPass) bool {
+	if pp.cp.GetMatch().GetContext() == networking.EnvoyFilter_WAYPOINT {
+		return false // istiod does not validate waypoint patches yet
+	}
+	if pp.cp.GetApplyTo() == networking.EnvoyFilter_INVALID {
+		pp.rep.Errorf(pp.path, CodeIstioValidation, "", "Envoy filter: missing applyTo")
+		return false
+	}
+	if pp.cp.GetPatch() == nil {
+		pp.rep.Errorf(pp.path, CodeIstioValidation, "", "Envoy filter: missing patch")
+		return false
+	}
+	pt := yamltree.Join(pp.path, "patch")
+	if pp.op() == networking.EnvoyFilter_Patch_INVALID {
+		pp.rep.Errorf(pt, CodeIstioValidation, "", "Envoy filter: missing patch operation")
+		return false
+	}
+	if pp.op() != networking.EnvoyFilter_Patch_REMOVE && pp.vv == nil {
+		pp.rep.Errorf(pt, CodeIstioValidation, "", "Envoy filter: missing patch value for non-remove operation")
+		return false
+	}
+	return true
 }
 
 const maxProxyVersionLen = 1024
 
-func (c *Checker) patch(ix *posIndex, owner string, ef *networking.EnvoyFilter, cp *networking.EnvoyFilter_EnvoyConfigObjectPatch, vn *yaml.Node, p string) {
-	match := cp.GetMatch()
-	if match.GetContext() == networking.EnvoyFilter_WAYPOINT {
-		return // istiod does not validate waypoint patches yet
+// proxyVersion: istiod compiles match.proxy.proxyVersion as a regexp.
+func proxyVersion(pp *patchPass) bool {
+	v := pp.cp.GetMatch().GetProxy().GetProxyVersion()
+	if v == "" {
+		return true
 	}
-	if cp.GetApplyTo() == networking.EnvoyFilter_INVALID {
-		c.errorf(ix, p, CodeIstioValidation, "Envoy filter: missing applyTo")
-		return
+	vp := yamltree.Join(pp.path, "match.proxy.proxyVersion")
+	if len(v) > maxProxyVersionLen {
+		pp.rep.Warnf(vp, CodeIstioWarning, "", "Envoy filter: proxyVersion match exceeds %d characters and will be ignored", maxProxyVersionLen)
+	} else if _, err := regexp.Compile(v); err != nil {
+		pp.rep.Errorf(vp, CodeIstioValidation, "", "Envoy filter: invalid regex for proxy version, [%v]", err)
 	}
-	if cp.GetPatch() == nil {
-		c.errorf(ix, p, CodeIstioValidation, "Envoy filter: missing patch")
-		return
-	}
-	op := cp.GetPatch().GetOperation()
-	pp := yamltree.Join(p, "patch")
-	if op == networking.EnvoyFilter_Patch_INVALID {
-		c.errorf(ix, pp, CodeIstioValidation, "Envoy filter: missing patch operation")
-		return
-	}
-	if op != networking.EnvoyFilter_Patch_REMOVE && vn == nil {
-		c.errorf(ix, pp, CodeIstioValidation, "Envoy filter: missing patch value for non-remove operation")
-		return
-	}
-	c.analyze(ix, ef, cp, vn, p)
-	mp := yamltree.Join(p, "match")
-	if v := match.GetProxy().GetProxyVersion(); v != "" {
-		vp := yamltree.Join(mp, "proxy.proxyVersion")
-		if len(v) > maxProxyVersionLen {
-			c.warnf(ix, vp, CodeIstioWarning, "", "Envoy filter: proxyVersion match exceeds %d characters and will be ignored", maxProxyVersionLen)
-		} else if _, err := regexp.Compile(v); err != nil {
-			c.errorf(ix, vp, CodeIstioValidation, "Envoy filter: invalid regex for proxy version, [%v]", err)
-		}
-	}
-	applyTo := cp.GetApplyTo()
-	c.matchRules(ix, applyTo, match, mp)
-
-	switch {
-	case applyTo == networking.EnvoyFilter_EXTENSION_CONFIG && op != networking.EnvoyFilter_Patch_ADD:
-		c.errorf(ix, yamltree.Join(pp, "operation"), CodeExtensionOp, "EXTENSION_CONFIG takes only the ADD operation; istiod ignores %s", op)
-	case applyTo == networking.EnvoyFilter_HTTP_FILTER && op == networking.EnvoyFilter_Patch_ADD:
-		if name := yamltree.Scalar(yamltree.Field(vn, "name")); !compat.IsRouterName(name) {
-			c.l.Add(diag.Finding{Pos: ix.pos(yamltree.Join(pp, "operation")), Path: ix.display(yamltree.Join(pp, "operation")), Severity: diag.Error, Code: CodeHTTPFilterAdd,
-				Msg:  "ADD on HTTP_FILTER appends the filter after the router, and Envoy rejects a listener whose HTTP filter chain does not end with the router",
-				Hint: "use INSERT_BEFORE with match.listener.filterChain.filter.subFilter.name: envoy.filters.http.router"})
-		}
-	case applyTo == networking.EnvoyFilter_HTTP_FILTER && (op == networking.EnvoyFilter_Patch_INSERT_BEFORE || op == networking.EnvoyFilter_Patch_INSERT_AFTER) &&
-		match.GetListener().GetFilterChain().GetFilter().GetSubFilter().GetName() == "":
-		c.warnf(ix, yamltree.Join(pp, "operation"), CodeInsertFirst, "match the filter to insert next to: match.listener.filterChain.filter.subFilter.name (e.g. envoy.filters.http.router)",
-			"%s on HTTP_FILTER without a subFilter match inserts the filter first in the chain", op)
-	}
-	if op == networking.EnvoyFilter_Patch_REMOVE || vn == nil {
-		return
-	}
-	c.value(ix, owner, applyTo, op, vn, yamltree.Join(pp, "value"))
+	return true
 }
 
-func (c *Checker) matchRules(ix *posIndex, applyTo networking.EnvoyFilter_ApplyTo, match *networking.EnvoyFilter_EnvoyConfigObjectMatch, mp string) {
+// matchRules: istiod's rules for the match of each applyTo class.
+func matchRules(pp *patchPass) bool {
+	match := pp.cp.GetMatch()
 	if match.GetObjectTypes() == nil {
-		return
+		return true
 	}
-	switch applyTo {
+	mp := yamltree.Join(pp.path, "match")
+	legacy := pp.opts.Istio.Has(compat.LegacyNames)
+	switch applyTo := pp.cp.GetApplyTo(); applyTo {
 	case networking.EnvoyFilter_LISTENER, networking.EnvoyFilter_FILTER_CHAIN, networking.EnvoyFilter_NETWORK_FILTER, networking.EnvoyFilter_HTTP_FILTER:
 		lm := match.GetListener()
 		if lm == nil {
-			c.errorf(ix, mp, CodeIstioValidation, "Envoy filter: applyTo for listener class objects cannot have non listener match")
-			return
+			pp.rep.Errorf(mp, CodeIstioValidation, "", "Envoy filter: applyTo for listener class objects cannot have non listener match")
+			return true
 		}
 		f := lm.GetFilterChain().GetFilter()
 		if f == nil {
-			return
+			return true
 		}
 		fp := yamltree.Join(mp, "listener.filterChain.filter")
 		if applyTo == networking.EnvoyFilter_LISTENER || applyTo == networking.EnvoyFilter_FILTER_CHAIN {
-			c.warnf(ix, fp, CodeIstioWarning, "", "Envoy filter: filter match has no effect when used with %v", applyTo)
+			pp.rep.Warnf(fp, CodeIstioWarning, "", "Envoy filter: filter match has no effect when used with %v", applyTo)
 		}
 		if f.GetName() == "" {
-			c.errorf(ix, fp, CodeIstioValidation, "Envoy filter: filter match has no name to match on")
-			return
+			pp.rep.Errorf(fp, CodeIstioValidation, "", "Envoy filter: filter match has no name to match on")
+			return true
 		}
 		if sf := f.GetSubFilter(); sf != nil {
 			sp := yamltree.Join(fp, "subFilter")
 			switch {
 			case applyTo != networking.EnvoyFilter_HTTP_FILTER:
-				c.errorf(ix, sp, CodeIstioValidation, "Envoy filter: subfilter match can be used with applyTo HTTP_FILTER only")
-				return
+				pp.rep.Errorf(sp, CodeIstioValidation, "", "Envoy filter: subfilter match can be used with applyTo HTTP_FILTER only")
+				return true
 			case !compat.IsHCMName(f.GetName()):
-				c.errorf(ix, yamltree.Join(fp, "name"), CodeIstioValidation, "Envoy filter: subfilter match requires filter match with envoy.filters.network.http_connection_manager")
-				return
+				pp.rep.Errorf(yamltree.Join(fp, "name"), CodeIstioValidation, "", "Envoy filter: subfilter match requires filter match with %s", compat.HTTPConnectionManager)
+				return true
 			case sf.GetName() == "":
-				c.errorf(ix, sp, CodeIstioValidation, "Envoy filter: subfilter match has no name to match on")
-				return
+				pp.rep.Errorf(sp, CodeIstioValidation, "", "Envoy filter: subfilter match has no name to match on")
+				return true
 			}
-			if n, ok := compat.CanonicalNameAnyChain(sf.GetName()); ok && !c.legacyNames() {
-				c.warnf(ix, yamltree.Join(sp, "name"), CodeIstioWarning, "istiod matches names exactly: a patch against the old name is skipped silently",
+			if n, ok := compat.CanonicalNameAnyChain(sf.GetName()); ok && !legacy {
+				pp.rep.Warnf(yamltree.Join(sp, "name"), CodeIstioWarning, "istiod matches names exactly: a patch against the old name is skipped silently",
 					"using deprecated filter name %q; use %q instead", sf.GetName(), n)
 			}
 		}
-		if n, ok := compat.CanonicalNameAnyChain(f.GetName()); ok && !c.legacyNames() {
-			c.warnf(ix, yamltree.Join(fp, "name"), CodeIstioWarning, "istiod matches names exactly: a patch against the old name is skipped silently",
+		if n, ok := compat.CanonicalNameAnyChain(f.GetName()); ok && !legacy {
+			pp.rep.Warnf(yamltree.Join(fp, "name"), CodeIstioWarning, "istiod matches names exactly: a patch against the old name is skipped silently",
 				"using deprecated filter name %q; use %q instead", f.GetName(), n)
 		}
 	case networking.EnvoyFilter_ROUTE_CONFIGURATION, networking.EnvoyFilter_VIRTUAL_HOST, networking.EnvoyFilter_HTTP_ROUTE:
 		if match.GetRouteConfiguration() == nil {
-			c.errorf(ix, mp, CodeIstioValidation, "Envoy filter: applyTo for http route class objects cannot have non route configuration match")
+			pp.rep.Errorf(mp, CodeIstioValidation, "", "Envoy filter: applyTo for http route class objects cannot have non route configuration match")
 		}
 	case networking.EnvoyFilter_CLUSTER:
 		if match.GetCluster() == nil {
-			c.errorf(ix, mp, CodeIstioValidation, "Envoy filter: applyTo for cluster class objects cannot have non cluster match")
+			pp.rep.Errorf(mp, CodeIstioValidation, "", "Envoy filter: applyTo for cluster class objects cannot have non cluster match")
 		}
 	}
+	return true
 }
 
-// analyze applies istioctl analyze's EnvoyPatchAnalyzer to one patch.
-func (c *Checker) analyze(ix *posIndex, ef *networking.EnvoyFilter, cp *networking.EnvoyFilter_EnvoyConfigObjectPatch, vn *yaml.Node, p string) {
-	op, applyTo := cp.GetPatch().GetOperation(), cp.GetApplyTo()
-	name := yamltree.Scalar(yamltree.Field(vn, "name"))
-	if yamltree.Field(vn, "name") == nil {
-		name = cp.GetMatch().GetListener().GetFilterChain().GetFilter().GetName()
-	}
-	vp := yamltree.Join(p, "patch.value")
-	routeLike := applyTo == networking.EnvoyFilter_ROUTE_CONFIGURATION || applyTo == networking.EnvoyFilter_HTTP_ROUTE
-	relative := false
-	switch op {
-	case networking.EnvoyFilter_Patch_ADD:
-		if routeLike {
-			c.errorf(ix, vp, CodeAddOp, "The ADD operation will be ignored when applyTo is set to ROUTE_CONFIGURATION, or HTTP_ROUTE.")
+// patchOperation: operations istiod ignores or that leave Envoy a broken chain.
+func patchOperation(pp *patchPass) bool {
+	op, applyTo := pp.op(), pp.cp.GetApplyTo()
+	opPath := yamltree.Join(pp.path, "patch.operation")
+	switch {
+	case applyTo == networking.EnvoyFilter_EXTENSION_CONFIG && op != networking.EnvoyFilter_Patch_ADD:
+		// extension_configuration_patch.go: `if p.Operation != EnvoyFilter_Patch_ADD { continue }`.
+		pp.rep.Errorf(opPath, CodeExtensionOp, "", "EXTENSION_CONFIG takes only the ADD operation; istiod ignores %s", op)
+	case applyTo == networking.EnvoyFilter_HTTP_FILTER && op == networking.EnvoyFilter_Patch_ADD:
+		if name := member(pp.vv, "name"); name == nil || !compat.IsRouterName(name.Text) {
+			pp.rep.Errorf(opPath, CodeHTTPFilterAdd, "use INSERT_BEFORE with match.listener.filterChain.filter.subFilter.name: "+compat.Router,
+				"ADD on HTTP_FILTER appends the filter after the router, and Envoy rejects a listener whose HTTP filter chain does not end with the router")
 		}
-	case networking.EnvoyFilter_Patch_REMOVE:
-		if routeLike {
-			c.errorf(ix, vp, CodeRemoveOp, "The REMOVE operation will be ignored when applyTo is set to ROUTE_CONFIGURATION, or HTTP_ROUTE.")
-		} else {
-			relative = true
-		}
-	case networking.EnvoyFilter_Patch_REPLACE:
-		if applyTo != networking.EnvoyFilter_NETWORK_FILTER && applyTo != networking.EnvoyFilter_HTTP_FILTER && applyTo != networking.EnvoyFilter_VIRTUAL_HOST {
-			c.errorf(ix, vp, CodeReplaceOp, "The REPLACE operation is only valid for HTTP_FILTER and NETWORK_FILTER.")
-		} else {
-			relative = true
-		}
-	case networking.EnvoyFilter_Patch_INSERT_BEFORE, networking.EnvoyFilter_Patch_INSERT_AFTER:
-		relative = true
+	case applyTo == networking.EnvoyFilter_HTTP_FILTER && (op == networking.EnvoyFilter_Patch_INSERT_BEFORE || op == networking.EnvoyFilter_Patch_INSERT_AFTER) &&
+		pp.cp.GetMatch().GetListener().GetFilterChain().GetFilter().GetSubFilter().GetName() == "":
+		pp.rep.Warnf(opPath, CodeInsertFirst, "match the filter to insert next to: match.listener.filterChain.filter.subFilter.name (e.g. "+compat.Router+")",
+			"%s on HTTP_FILTER without a subFilter match inserts the filter first in the chain", op)
 	}
-	// Before 1.11 there is no priority to set, so IST0151's advice cannot be followed.
-	if relative && ef.GetPriority() == 0 && c.opts.Istio.Has(compat.Priority) {
-		c.relativeNoPriority(ix, vp, name)
-	}
-	if cp.GetMatch().GetProxy().GetProxyVersion() != "" {
-		c.versionName(name)
-	}
-}
-
-// legacyNames reports whether the target is Istio 1.5-1.6, whose proxies knew the
-// filters by the names later deprecated (envoy.router, …) and by name alone.
-func (c *Checker) legacyNames() bool { return c.opts.Istio.Has(compat.LegacyNames) }
-
-// relativeNoPriority warns about a relative patch without priority: IST0155 if an
-// earlier patch of that name matches a proxyVersion, else IST0151.
-func (c *Checker) relativeNoPriority(ix *posIndex, vp, name string) {
-	if c.deferred {
-		c.events = append(c.events, versionEvent{name: name, ix: ix, vp: vp})
-		return
-	}
-	if contains(c.versionNames, name) {
-		c.warnf(ix, vp, CodeRelativeVersion, "", "This EnvoyFilter does not have a priority and has a relative patch operation (NSTERT_BEFORE/AFTER, REPLACE, MERGE, DELETE) and proxyVersion set which can cause the EnvoyFilter not to be applied during an upgrade. Using the INSERT_FIRST or ADD option or setting the priority may help in ensuring the EnvoyFilter is applied correctly.")
-	} else {
-		c.warnf(ix, vp, CodeRelativeOp, "", "This EnvoyFilter does not have a priority and has a relative patch operation set which can cause the EnvoyFilter not to be applied. Using the INSERT_FIRST of ADD option or setting the priority may help in ensuring the EnvoyFilter is applied correctly.")
-	}
-}
-
-func (c *Checker) versionName(name string) {
-	if c.deferred {
-		c.events = append(c.events, versionEvent{add: true, name: name})
-		return
-	}
-	c.versionNames = append(c.versionNames, name)
+	return true
 }
 
 // valueType is the Envoy message a patch value of applyTo must parse as.
@@ -519,48 +336,50 @@ func valueType(applyTo networking.EnvoyFilter_ApplyTo) proto.Message {
 	return nil
 }
 
-// value parses a patch value strictly as the Envoy type its applyTo implies and
-// looks inside every typed config.
-func (c *Checker) value(ix *posIndex, owner string, applyTo networking.EnvoyFilter_ApplyTo, op networking.EnvoyFilter_Patch_Operation, vn *yaml.Node, vp string) {
-	m := valueType(applyTo)
-	if m == nil {
-		c.errorf(ix, vp, CodeIstioValidation, "Envoy filter: unknown object type for applyTo %s", applyTo)
-		return
-	}
-	v := c.opts.Istio
-	w := newWalker(ix, &c.l, v, func(inAny bool) (diag.Severity, string) {
-		if inAny && v.Has(compat.TypedDialect) {
-			return diag.Error, CodeUnknownInTyped
-		}
-		return diag.Warning, CodeIstioWarning
-	})
-	w.legacyOK = v.Dialect() == compat.DialectLegacy
-	w.message(m.ProtoReflect().Descriptor(), vn, vp, false, 0)
-	if w.unresolved || !decodeInto(ix, &c.l, w.bad, vn, vp, m, CodeIstioValidation) {
-		return
-	}
-	if name := valueName2(m); name != "" {
-		chain, hasChain := map[networking.EnvoyFilter_ApplyTo]compat.Chain{
-			networking.EnvoyFilter_HTTP_FILTER: compat.HTTPChain, networking.EnvoyFilter_NETWORK_FILTER: compat.NetworkChain,
-			networking.EnvoyFilter_LISTENER_FILTER: compat.ListenerChain,
-		}[applyTo]
-		if nn, ok := compat.CanonicalName(chain, name); ok && hasChain && !c.legacyNames() {
-			c.warnf(ix, yamltree.Join(vp, "name"), CodeDeprecatedName, "", "using deprecated filter name %q; use %q instead", name, nn)
-		}
-	}
-	complete := op != networking.EnvoyFilter_Patch_MERGE
-	ec := newEnvoyChecker(ix, &c.l, w.bad, complete, owner)
-	ec.istio = c.opts.Istio
-	var missing []string
-	ec.missing = func(_, name string) { missing = append(missing, name) }
-	ec.check(m, vp)
-	if len(missing) > 0 && !c.legacyNames() {
-		c.warnf(ix, vp, CodeIstioWarning, "", "using deprecated types by name without typed_config; %s", strings.Join(missing, ", "))
-	}
-	c.vms = append(c.vms, ec.vms...)
+// chainOf is the filter chain a patch value of applyTo is a filter of.
+var chainOf = map[networking.EnvoyFilter_ApplyTo]compat.Chain{
+	networking.EnvoyFilter_HTTP_FILTER:     compat.HTTPChain,
+	networking.EnvoyFilter_NETWORK_FILTER:  compat.NetworkChain,
+	networking.EnvoyFilter_LISTENER_FILTER: compat.ListenerChain,
 }
 
-func valueName2(m proto.Message) string {
+// patchValueRules reads the patch value as the Envoy type its applyTo implies, with
+// the parser of its consumer, and runs the Envoy rules over it.
+func patchValueRules(pp *patchPass) bool {
+	if pp.op() == networking.EnvoyFilter_Patch_REMOVE || pp.vv == nil {
+		return true
+	}
+	applyTo := pp.cp.GetApplyTo()
+	vp := pp.valuePath()
+	m := valueType(applyTo)
+	if m == nil {
+		pp.rep.Errorf(vp, CodeIstioValidation, "", "Envoy filter: unknown object type for applyTo %s", applyTo)
+		return true
+	}
+	x := pp.check(pp.vv, vp, m.ProtoReflect().Descriptor(), patchValue(pp.opts.Istio))
+	if !pp.decode(x, part{pp.vv, vp}, m, CodeIstioValidation) {
+		return true
+	}
+	legacy := pp.opts.Istio.Has(compat.LegacyNames)
+	if chain, ok := chainOf[applyTo]; ok {
+		if name := nameOf(m); name != "" {
+			if nn, ok := compat.CanonicalName(chain, name); ok && !legacy {
+				pp.rep.Warnf(yamltree.Join(vp, "name"), CodeDeprecatedName, "", "using deprecated filter name %q; use %q instead", name, nn)
+			}
+		}
+	}
+	w := &envoyWalk{p: pp.pass, istio: pp.opts.Istio, complete: pp.op() != networking.EnvoyFilter_Patch_MERGE, owner: pp.owner}
+	var missing []string
+	w.untyped = func(_, name string) { missing = append(missing, name) }
+	w.check(m, vp)
+	if len(missing) > 0 && !legacy {
+		pp.rep.Warnf(vp, CodeIstioWarning, "", "using deprecated types by name without typed_config; %s", strings.Join(missing, ", "))
+	}
+	return true
+}
+
+// nameOf is the value of a message's "name" field, if it has one.
+func nameOf(m proto.Message) string {
 	fd := m.ProtoReflect().Descriptor().Fields().ByName("name")
 	if fd == nil {
 		return ""

@@ -168,10 +168,10 @@ func fmtList(l diag.List) string {
 func TestSharedVM(t *testing.T) {
 	a := ef(wasmPatch(`root_id: r, configuration: {'@type': type.googleapis.com/google.protobuf.StringValue, value: a}, vm_config: {vm_id: v, runtime: envoy.wasm.runtime.v8, code: {local: {filename: /f.wasm}}}`))
 	b := strings.Replace(strings.Replace(a, "value: a}", "value: b}", 1), "name: t,", "name: u,", 1)
-	if l := EnvoyFilters([]Doc{{"a.yaml", parseDocs(t, []byte(a))[0]}, {"b.yaml", parseDocs(t, []byte(b))[0]}}, Options{}); !strings.Contains(codes(l), CodeWasmSharedVM) {
+	if l := checkAll([]Doc{{"a.yaml", parseDocs(t, []byte(a))[0]}, {"b.yaml", parseDocs(t, []byte(b))[0]}}, Options{}); !strings.Contains(codes(l), CodeWasmSharedVM) {
 		t.Errorf("different configs on one vm_id: want %s, got\n%s", CodeWasmSharedVM, fmtList(l))
 	}
-	if l := EnvoyFilters([]Doc{{"a.yaml", parseDocs(t, []byte(a))[0]}, {"c.yaml", parseDocs(t, []byte(a))[0]}}, Options{}); strings.Contains(codes(l), CodeWasmSharedVM) {
+	if l := checkAll([]Doc{{"a.yaml", parseDocs(t, []byte(a))[0]}, {"c.yaml", parseDocs(t, []byte(a))[0]}}, Options{}); strings.Contains(codes(l), CodeWasmSharedVM) {
 		t.Errorf("identical plugins: want no %s, got\n%s", CodeWasmSharedVM, fmtList(l))
 	}
 	// Filters that cannot meet in one proxy do not share a VM.
@@ -186,7 +186,7 @@ func TestSharedVM(t *testing.T) {
 		{"root namespace applies everywhere", root, true},
 		{"the same object in two files", sameObject, false},
 	} {
-		l := EnvoyFilters([]Doc{{"a.yaml", parseDocs(t, []byte(a))[0]}, {"b.yaml", parseDocs(t, []byte(tt.second))[0]}}, Options{})
+		l := checkAll([]Doc{{"a.yaml", parseDocs(t, []byte(a))[0]}, {"b.yaml", parseDocs(t, []byte(tt.second))[0]}}, Options{})
 		if got := strings.Contains(codes(l), CodeWasmSharedVM); got != tt.want {
 			t.Errorf("%s: shared-VM finding %v, want %v\n%s", tt.name, got, tt.want, fmtList(l))
 		}
@@ -215,7 +215,7 @@ func FuzzEnvoyFilter(f *testing.F) {
 		docs := fuzzDocs(b)
 		c := NewChecker(Options{})
 		for _, d := range docs {
-			c.EnvoyFilter("f", d)
+			c.Add("f", d)
 		}
 		_ = c.Finish()
 	})
@@ -226,7 +226,7 @@ func FuzzWasmPlugin(f *testing.F) {
 	f.Add([]byte(wp("  url: '%zz'\n")))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		for _, d := range fuzzDocs(b) {
-			_ = WasmPlugin("f", d, Options{})
+			_ = checkOne("f", d, Options{})
 		}
 	})
 }
@@ -247,7 +247,7 @@ func BenchmarkEnvoyFilters(b *testing.B) {
 	for b.Loop() {
 		c := NewChecker(Options{})
 		for _, d := range docs {
-			c.EnvoyFilter("bench.yaml", d)
+			c.Add("bench.yaml", d)
 		}
 		if l := c.Finish(); l.HasErrors() {
 			b.Fatal(fmtList(l))

@@ -55,8 +55,9 @@ type Member struct {
 // JSON form, a limit reached) are findings at their positions; the value is nil when
 // there are any.
 func Convert(n *yaml.Node, file, path string, lim Limits) (*Value, diag.List) {
-	c := converter{file: file, lim: lim}
-	v := c.toValue(n, path, 0)
+	c := converter{file: file, lim: lim, base: path}
+	c.slab = make([]Value, 0, countNodes(n, 1024))
+	v := c.toValue(n, 0)
 	if c.errs.HasErrors() {
 		return nil, c.errs
 	}
@@ -64,81 +65,137 @@ func Convert(n *yaml.Node, file, path string, lim Limits) (*Value, diag.List) {
 }
 
 type converter struct {
+	slab  []Value // Values are taken from here: one allocation for many
 	file  string
+	base  string // the path of the converted value
+	stack []step
 	lim   Limits
 	errs  diag.List
 	nodes int
 }
 
-func (c *converter) errorf(n *yaml.Node, path, format string, args ...any) {
-	c.errs.Errorf(Pos(c.file, n), path, CodeYAML, format, args...)
+// step is one step of the path to the value being converted. The converter keeps
+// them as a stack and spells the path out only for a finding: a clean document
+// needs no path strings at all.
+type step struct {
+	key   string
+	index int // a list item's index, -1 for a mapping key
 }
 
-func (c *converter) limitf(n *yaml.Node, path, format string, args ...any) {
-	c.errs.Errorf(Pos(c.file, n), path, CodeLimit, format, args...)
+// countNodes counts the nodes below n (aliases followed), up to max: the size of
+// the first slab, so a small document takes one allocation of the right size.
+func countNodes(n *yaml.Node, max int) int {
+	count := 0
+	var walk func(*yaml.Node)
+	walk = func(n *yaml.Node) {
+		for ; n != nil && n.Kind == yaml.AliasNode; n = n.Alias {
+		}
+		if n == nil || count >= max {
+			return
+		}
+		count++
+		for _, c := range n.Content {
+			walk(c)
+		}
+	}
+	walk(n)
+	return count
+}
+
+// value returns a new Value from the slab.
+func (c *converter) value(v Value) *Value {
+	if len(c.slab) == cap(c.slab) {
+		c.slab = make([]Value, 0, 64)
+	}
+	c.slab = append(c.slab, v)
+	return &c.slab[len(c.slab)-1]
+}
+
+func (c *converter) path() string {
+	p := c.base
+	for _, s := range c.stack {
+		if s.index >= 0 {
+			p = Index(p, s.index)
+		} else {
+			p = Join(p, s.key)
+		}
+	}
+	return p
+}
+
+func (c *converter) errorf(n *yaml.Node, format string, args ...any) {
+	c.errs.Errorf(Pos(c.file, n), c.path(), CodeYAML, format, args...)
+}
+
+func (c *converter) limitf(n *yaml.Node, format string, args ...any) {
+	c.errs.Errorf(Pos(c.file, n), c.path(), CodeLimit, format, args...)
 }
 
 // toValue converts a YAML node; an aliased value keeps the alias as its node, so
 // errors point where the value is used.
-func (c *converter) toValue(n *yaml.Node, path string, depth int) *Value {
+func (c *converter) toValue(n *yaml.Node, depth int) *Value {
 	c.nodes++
 	if c.lim.MaxNodes > 0 && c.nodes > c.lim.MaxNodes {
 		if c.nodes == c.lim.MaxNodes+1 {
-			c.limitf(n, path, "document expands to more than %d nodes (YAML aliases included); raise the limit with --max-nodes", c.lim.MaxNodes)
+			c.limitf(n, "document expands to more than %d nodes (YAML aliases included); raise the limit with --max-nodes", c.lim.MaxNodes)
 		}
-		return &Value{Kind: Null, Node: n}
+		return c.value(Value{Kind: Null, Node: n})
 	}
 	if c.lim.MaxDepth > 0 && depth > c.lim.MaxDepth {
-		c.limitf(n, path, "nesting deeper than %d levels; raise the limit with --max-depth", c.lim.MaxDepth)
-		return &Value{Kind: Null, Node: n}
+		c.limitf(n, "nesting deeper than %d levels; raise the limit with --max-depth", c.lim.MaxDepth)
+		return c.value(Value{Kind: Null, Node: n})
 	}
 	switch n.Kind {
 	case yaml.DocumentNode:
 		if len(n.Content) == 0 {
-			return &Value{Kind: Null, Node: n}
+			return c.value(Value{Kind: Null, Node: n})
 		}
-		return c.toValue(n.Content[0], path, depth)
+		return c.toValue(n.Content[0], depth)
 	case yaml.AliasNode:
 		if n.Alias == nil {
-			return &Value{Kind: Null, Node: n}
+			return c.value(Value{Kind: Null, Node: n})
 		}
-		v := c.toValue(n.Alias, path, depth+1)
+		v := c.toValue(n.Alias, depth+1)
 		cp := *v
 		cp.Node = n
-		return &cp
+		return c.value(cp)
 	case yaml.MappingNode:
-		v := &Value{Kind: Object, Node: n}
+		v := c.value(Value{Kind: Object, Node: n, Members: make([]Member, 0, len(n.Content)/2)})
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k, val := n.Content[i], n.Content[i+1]
-			key, ok := c.key(k, path)
+			key, ok := c.key(k)
 			if !ok {
 				continue
 			}
-			v.Members = append(v.Members, Member{Key: key, KeyNode: k, Val: c.toValue(val, Join(path, key), depth+1)})
+			c.stack = append(c.stack, step{key: key, index: -1})
+			v.Members = append(v.Members, Member{Key: key, KeyNode: k, Val: c.toValue(val, depth+1)})
+			c.stack = c.stack[:len(c.stack)-1]
 		}
 		return v
 	case yaml.SequenceNode:
-		v := &Value{Kind: Array, Node: n}
+		v := c.value(Value{Kind: Array, Node: n, Elems: make([]*Value, 0, len(n.Content))})
 		for i, e := range n.Content {
-			v.Elems = append(v.Elems, c.toValue(e, Index(path, i), depth+1))
+			c.stack = append(c.stack, step{index: i})
+			v.Elems = append(v.Elems, c.toValue(e, depth+1))
+			c.stack = c.stack[:len(c.stack)-1]
 		}
 		return v
 	case yaml.ScalarNode:
-		return c.scalar(n, path)
+		return c.scalar(n)
 	}
-	return &Value{Kind: Null, Node: n}
+	return c.value(Value{Kind: Null, Node: n})
 }
 
-func (c *converter) key(k *yaml.Node, path string) (string, bool) {
+func (c *converter) key(k *yaml.Node) (string, bool) {
 	if k.Kind == yaml.AliasNode && k.Alias != nil {
 		k = k.Alias
 	}
 	if k.Kind != yaml.ScalarNode {
-		c.errorf(k, path, "mapping key is %s; JSON object keys are strings", Describe(k))
+		c.errorf(k, "mapping key is %s; JSON object keys are strings", Describe(k))
 		return "", false
 	}
 	if k.ShortTag() == "!!merge" {
-		c.errorf(k, path, "merge key << has no JSON form")
+		c.errorf(k, "merge key << has no JSON form")
 		return "", false
 	}
 	return validUTF8(k.Value), true
@@ -152,34 +209,34 @@ func validUTF8(s string) string {
 	return strings.ToValidUTF8(s, "\uFFFD")
 }
 
-func (c *converter) scalar(n *yaml.Node, path string) *Value {
+func (c *converter) scalar(n *yaml.Node) *Value {
 	switch n.ShortTag() {
 	case "!!null":
-		return &Value{Kind: Null, Node: n}
+		return c.value(Value{Kind: Null, Node: n})
 	case "!!bool":
 		switch strings.ToLower(n.Value) {
 		case "true", "yes", "on", "y":
-			return &Value{Kind: Bool, Text: "true", Node: n}
+			return c.value(Value{Kind: Bool, Text: "true", Node: n})
 		case "false", "no", "off", "n":
-			return &Value{Kind: Bool, Text: "false", Node: n}
+			return c.value(Value{Kind: Bool, Text: "false", Node: n})
 		}
-		c.errorf(n, path, "%q is tagged !!bool but is not a boolean", n.Value)
+		c.errorf(n, "%q is tagged !!bool but is not a boolean", n.Value)
 	case "!!int":
 		if t, ok := yamlInt(n.Value); ok {
-			return &Value{Kind: Number, Text: t, Node: n}
+			return c.value(Value{Kind: Number, Text: t, Node: n})
 		}
-		c.errorf(n, path, "%q is tagged !!int but is not an integer", n.Value)
+		c.errorf(n, "%q is tagged !!int but is not an integer", n.Value)
 	case "!!float":
 		if v, ok := yamlFloat(n.Value, n); ok {
 			return v
 		}
-		c.errorf(n, path, "%q is tagged !!float but is not a number", n.Value)
+		c.errorf(n, "%q is tagged !!float but is not a number", n.Value)
 	case "!!binary":
-		return &Value{Kind: String, Text: strings.Join(strings.Fields(n.Value), ""), Node: n}
+		return c.value(Value{Kind: String, Text: strings.Join(strings.Fields(n.Value), ""), Node: n})
 	default: // !!str, !!timestamp and custom tags keep their text
-		return &Value{Kind: String, Text: validUTF8(n.Value), Node: n}
+		return c.value(Value{Kind: String, Text: validUTF8(n.Value), Node: n})
 	}
-	return &Value{Kind: Null, Node: n}
+	return c.value(Value{Kind: Null, Node: n})
 }
 
 // yamlInt turns a YAML 1.2 integer (0x, 0o, 0b, legacy 0777, underscores, +)

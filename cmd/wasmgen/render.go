@@ -70,7 +70,7 @@ func runRender(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	res, l := render.Compile(srcs, r, opts)
 	code := printFindings(stderr, l, *strict)
 	if code != exitOK {
-		fmt.Fprintf(stderr, "%s; nothing was written\n", summary(l))
+		fmt.Fprintf(stderr, "%s; nothing was written\n", diag.Summary(l))
 		return code
 	}
 	if *out != "" {
@@ -111,18 +111,6 @@ func runRender(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return exitInvalid
 	}
 	return exitOK
-}
-
-func summary(l diag.List) string {
-	e, w := l.Count(diag.Error), l.Count(diag.Warning)
-	return fmt.Sprintf("%d error%s, %d warning%s", e, plural(e), w, plural(w))
-}
-
-func plural(n int) string {
-	if n == 1 {
-		return ""
-	}
-	return "s"
 }
 
 func internalError(stderr io.Writer, err error) int {

@@ -63,7 +63,7 @@ func runValidate(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		code = exitInvalid
 	}
 	if *output == "text" {
-		fmt.Fprintf(stderr, "checked %d document%s (%d other skipped): %s\n", found, plural(found), skipped, summary(l))
+		fmt.Fprintf(stderr, "checked %d %s (%d other skipped): %s\n", found, diag.Plural(found, "document"), skipped, diag.Summary(l))
 	}
 	return code
 }
@@ -110,7 +110,7 @@ func checkDocuments(srcs []load.Source, files render.Files, minor compat.Istio, 
 			skipped++
 		}
 	}
-	l.Append(validate.Duplicates(filterDocs))
+	l.Append(schema.Duplicates(filterDocs))
 	if len(inputs) > 0 {
 		_, errs := generate.Objects(inputs, opts.Generate)
 		l.Append(errs)

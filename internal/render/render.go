@@ -17,7 +17,6 @@ import (
 	"github.com/wasmgen/wasmgen/module"
 	"github.com/wasmgen/wasmgen/protoconfig"
 	"github.com/wasmgen/wasmgen/schema"
-	"github.com/wasmgen/wasmgen/validate"
 	yaml "go.yaml.in/yaml/v3"
 
 	"github.com/wasmgen/wasmgen/yamltree"
@@ -122,7 +121,7 @@ func Compile(srcs []load.Source, files Files, opts Options) (*Result, diag.List)
 			}
 		}
 	}
-	l.Append(validate.Duplicates(filterDocs))
+	l.Append(schema.Duplicates(filterDocs))
 	if len(res.Inputs) == 0 && !l.HasErrors() {
 		l.Add(diag.Finding{Severity: diag.Error, Code: CodeNoFilters, Msg: fmt.Sprintf("no %s or %s found in the inputs", schema.Kind, schema.WasmeKind),
 			Hint: "run `wasmgen init` to scaffold one"})
@@ -155,7 +154,7 @@ func Filter(d Doc, dir string, files Files, opts Options) (*generate.Input, *sch
 			s.Module.Image = ref
 		}
 	}
-	l.Append(validate.SpecFor(doc, opts.Generate.Target != generate.TargetEnvoy))
+	l.Append(schema.Check(doc, opts.Generate.Target != generate.TargetEnvoy))
 	in := &generate.Input{Doc: doc}
 	if s.Module.Path != "" {
 		l.Append(readModule(in, dir, files, opts))
@@ -183,7 +182,7 @@ func readModule(in *generate.Input, dir string, files Files, opts Options) diag.
 	sum := sha256.Sum256(b)
 	hexSum := hex.EncodeToString(sum[:])
 	if m.SHA256 != "" && m.SHA256 != hexSum {
-		l.Errorf(doc.Pos("spec.module.sha256"), "spec.module.sha256", "WG1304", "sha256 %s does not match %s, whose sha256 is %s", m.SHA256, m.Path, hexSum)
+		l.Errorf(doc.Pos("spec.module.sha256"), "spec.module.sha256", schema.CodeSHA256, "sha256 %s does not match %s, whose sha256 is %s", m.SHA256, m.Path, hexSum)
 	}
 	info, err := module.Decode(b)
 	if err != nil {

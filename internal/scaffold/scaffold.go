@@ -9,9 +9,9 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/wasmgen/wasmgen/validate"
-
 	yaml "go.yaml.in/yaml/v3"
+
+	"github.com/wasmgen/wasmgen/schema"
 )
 
 //go:embed files/filter.yaml files/filter.proto files/README.md
@@ -37,7 +37,7 @@ type File struct {
 
 // CheckName says why name cannot be a filter's metadata.name, or nil.
 func CheckName(name string) error {
-	if !validate.IsDNS1123Label(name) {
+	if !schema.IsDNS1123Label(name) {
 		return fmt.Errorf("%q is not a DNS-1123 label; expected at most 63 lowercase letters, digits and '-', starting and ending with a letter or digit", name)
 	}
 	return nil

@@ -128,7 +128,7 @@ func Summary(fs []Finding) string {
 		b.WriteString(line)
 		b.WriteByte('\n')
 	}
-	fmt.Fprintf(&b, "%d error%s, %d warning%s", e, plural(e), w, plural(w))
+	fmt.Fprintf(&b, "%d %s, %d %s", e, diag.Plural(e, "error"), w, diag.Plural(w, "warning"))
 	return b.String()
 }
 
@@ -138,13 +138,6 @@ func refString(r *yaml.ResourceIdentifier) string {
 		s += r.Namespace + "/"
 	}
 	return s + r.Name
-}
-
-func plural(n int) string {
-	if n == 1 {
-		return ""
-	}
-	return "s"
 }
 
 func atoi(s string) int {

@@ -14,7 +14,6 @@ import (
 	"github.com/wasmgen/wasmgen/internal/render"
 	"github.com/wasmgen/wasmgen/manifest"
 	"github.com/wasmgen/wasmgen/schema"
-	"github.com/wasmgen/wasmgen/validate"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/wasmgen/wasmgen/yamltree"
@@ -279,7 +278,7 @@ func (r *run) compile() []generate.Input {
 			inputs = append(inputs, *in)
 		}
 	}
-	r.addAll(validate.Duplicates(docs), nil)
+	r.addAll(schema.Duplicates(docs), nil)
 	return inputs
 }
 

@@ -1,11 +1,10 @@
-package validate
+package schema
 
 import (
 	"strings"
 	"testing"
 
 	"github.com/wasmgen/wasmgen/diag"
-	"github.com/wasmgen/wasmgen/schema"
 
 	"github.com/wasmgen/wasmgen/yamltree"
 )
@@ -28,11 +27,11 @@ func check(t *testing.T, src string) diag.List {
 	if l.HasErrors() || len(docs) != 1 {
 		t.Fatalf("parse: %v", l)
 	}
-	d, l := schema.Decode("f.yaml", docs[0])
+	d, l := Decode("f.yaml", docs[0])
 	if l.HasErrors() {
 		t.Fatalf("decode: %v", l)
 	}
-	return Spec(d)
+	return Check(d, true)
 }
 
 // Each rule has a passing and a failing spec; the failing one must report the code
@@ -72,19 +71,19 @@ func TestSpecRules(t *testing.T) {
 		{"image invalid", func(s string) string {
 			return strings.Replace(s, "ghcr.io/example/add-header@sha256:72ad74e260c99fd77bbfd62f5dfab16af666dbdee8bacca39d97eafe60c69584", "Not An Image", 1)
 		}, CodeImage, 8, diag.Error, "not an OCI image reference"},
-		{"runtime enum", func(s string) string { return s + "  runtime: v9\n" }, schema.CodeEnum, 11, diag.Error, `did you mean "v8"?`},
-		{"type enum", func(s string) string { return s + "  type: tcp\n" }, schema.CodeEnum, 11, diag.Error, "expected one of http, network"},
-		{"context enum", func(s string) string { return s + "  context: inbund\n" }, schema.CodeEnum, 11, diag.Error, `did you mean "inbound"?`},
+		{"runtime enum", func(s string) string { return s + "  runtime: v9\n" }, CodeEnum, 11, diag.Error, `did you mean "v8"?`},
+		{"type enum", func(s string) string { return s + "  type: tcp\n" }, CodeEnum, 11, diag.Error, "expected one of http, network"},
+		{"context enum", func(s string) string { return s + "  context: inbund\n" }, CodeEnum, 11, diag.Error, `did you mean "inbound"?`},
 		{"context Istio name accepted", func(s string) string { return s + "  context: SIDECAR_OUTBOUND\n" }, "", 0, 0, ""},
-		{"failStrategy enum", func(s string) string { return s + "  failStrategy: closed\n" }, schema.CodeEnum, 11, diag.Error, `did you mean "close"?`},
-		{"delivery enum", func(s string) string { return s + "  delivery: hostpath\n" }, schema.CodeEnum, 11, diag.Error, `did you mean "hostPath"?`},
+		{"failStrategy enum", func(s string) string { return s + "  failStrategy: closed\n" }, CodeEnum, 11, diag.Error, `did you mean "close"?`},
+		{"delivery enum", func(s string) string { return s + "  delivery: hostpath\n" }, CodeEnum, 11, diag.Error, `did you mean "hostPath"?`},
 		{"port range", func(s string) string { return s + "  ports: [80, 70000]\n" }, CodePort, 11, diag.Error, "out of range"},
 		{"gateway privileged port", func(s string) string { return s + "  context: gateway\n  ports: [8080, 443]\n" }, CodeGatewayPort, 12, diag.Warning, "8443 for 443"},
 		{"gateway target port", func(s string) string { return s + "  context: gateway\n  ports: [8080, 8443]\n" }, "", 0, 0, ""},
 		{"port duplicate", func(s string) string { return s + "  ports: [80, 80]\n" }, CodePort, 11, diag.Error, "duplicate port"},
 		{"two placements", func(s string) string { return s + "  placement: {first: true, after: envoy.filters.http.cors}\n" }, CodePlacement, 11, diag.Error, "after and first"},
 		{"after router", func(s string) string { return s + "  placement: {after: envoy.filters.http.router}\n" }, CodePlacement, 11, diag.Error, "last HTTP filter"},
-		{"phase enum", func(s string) string { return s + "  placement: {phase: authx}\n" }, schema.CodeEnum, 11, diag.Error, `did you mean "authn"?`},
+		{"phase enum", func(s string) string { return s + "  placement: {phase: authx}\n" }, CodeEnum, 11, diag.Error, `did you mean "authn"?`},
 		{"network before router", func(s string) string {
 			return s + "  type: network\n  placement: {before: envoy.filters.http.router}\n"
 		}, CodePlacement, 12, diag.Error, "HTTP filter"},
@@ -98,7 +97,7 @@ func TestSpecRules(t *testing.T) {
 		{"envoy upstream", func(s string) string { return s + "  envoy: {upstream: localhost}\n" }, CodeEnvoy, 11, diag.Error, "host:port"},
 		{"envoy port clash", func(s string) string { return s + "  envoy: {listenPort: 9000, adminPort: 9000}\n" }, CodePort, 11, diag.Error, "also the listenPort"},
 		{"configSchema message missing", func(s string) string { return s + "  configSchema: {proto: f.proto}\n" }, CodeRequired, 11, diag.Error, "missing message"},
-		{"configSchema encoding", func(s string) string { return s + "  configSchema: {proto: f.proto, message: C, encoding: bin}\n" }, schema.CodeEnum, 11, diag.Error, "json, canonical, binary"},
+		{"configSchema encoding", func(s string) string { return s + "  configSchema: {proto: f.proto, message: C, encoding: bin}\n" }, CodeEnum, 11, diag.Error, "json, canonical, binary"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -128,13 +127,13 @@ func TestSpecRules(t *testing.T) {
 func TestDuplicates(t *testing.T) {
 	src := base + "---\n" + base + "---\n" + strings.Replace(base, "name: add-header", "name: other", 1)
 	docs, _ := yamltree.ParseDocuments("f.yaml", []byte(src), yamltree.DefaultLimits)
-	var ds []*schema.Document
+	var ds []*Document
 	for _, n := range docs {
-		d, _ := schema.Decode("f.yaml", n)
+		d, _ := Decode("f.yaml", n)
 		ds = append(ds, d)
 	}
 	l := Duplicates(ds)
-	if len(l) != 1 || l[0].Code != CodeDuplicate || l[0].Pos.Line != 15 || !strings.Contains(l[0].Msg, "f.yaml:4:9") {
+	if len(l) != 1 || l[0].Code != CodeDuplicate || l[0].Pos.Line != 15 || len(l[0].Related) != 1 || l[0].Related[0].String() != "f.yaml:4:9" || !strings.Contains(l[0].String(), "(also at f.yaml:4:9)") {
 		t.Fatalf("got %v", l)
 	}
 	if l := Duplicates(ds[1:]); len(l) != 0 {

@@ -1,0 +1,239 @@
+package validate
+
+import (
+	"fmt"
+	"strings"
+	"sync"
+
+	yaml "go.yaml.in/yaml/v3"
+	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
+	"google.golang.org/protobuf/reflect/protoregistry"
+
+	"github.com/wasmgen/wasmgen/compat"
+	"github.com/wasmgen/wasmgen/diag"
+	"github.com/wasmgen/wasmgen/protocheck"
+	"github.com/wasmgen/wasmgen/yamltree"
+)
+
+// Each part of a document is read by one consumer, with that consumer's JSON parser:
+// the resource itself by istiod (the CRD's fields, decoded by Istio's API types),
+// an EnvoyFilter patch value by istiod's run-time conversion and the typed configs in
+// it by Envoy, a bootstrap by Envoy at start-up. A parser is a protocheck.Parser: how
+// lenient the consumer is, and how its refusals read here.
+
+// istiodSpec reads the spec of an Istio resource: an unknown field is an error (the
+// webhook refuses it), every other problem too.
+func istiodSpec() *protocheck.Parser {
+	return &protocheck.Parser{Types: protoregistry.GlobalTypes, NoRequired: true, Policy: func(is *protocheck.Issue) protocheck.Verdict {
+		switch is.Class {
+		case protocheck.UnknownField:
+			return protocheck.Verdict{Severity: diag.Error, Code: CodeUnknownField}
+		case protocheck.DuplicateField:
+			return protocheck.Verdict{Severity: diag.Error, Code: CodeStructure}
+		}
+		return protocheck.Verdict{Severity: diag.Error, Code: CodeInvalidValue}
+	}}
+}
+
+// patchValue reads an EnvoyFilter patch value as the Envoy type its applyTo implies.
+func patchValue(v compat.Istio) *protocheck.Parser {
+	return &protocheck.Parser{Types: protoregistry.GlobalTypes, TypedStruct: true, NoRequired: true, Policy: func(is *protocheck.Issue) protocheck.Verdict {
+		switch is.Class {
+		case protocheck.UnknownField:
+			if is.Key == "config" && is.Message.Fields().ByName("typed_config") != nil {
+				return legacyConfig(v, is)
+			}
+			if is.InAny && v.Has(compat.TypedDialect) {
+				return protocheck.Verdict{Severity: diag.Error, Code: CodeUnknownInTyped}
+			}
+			return protocheck.Verdict{Severity: diag.Warning, Code: CodeIstioWarning}
+		case protocheck.AnyType:
+			unresolvedAny(is)
+			return protocheck.Verdict{Severity: diag.Error, Code: CodeIstioValidation}
+		case protocheck.TypedStructType:
+			unresolvedTypedStruct(is)
+		case protocheck.DuplicateField:
+			return protocheck.Verdict{Severity: diag.Error, Code: CodeStructure}
+		}
+		return protocheck.Verdict{Severity: diag.Error, Code: CodeInvalidValue}
+	}}
+}
+
+// envoyStatic reads a bootstrap as Envoy does at start-up: an unknown field anywhere
+// is fatal.
+func envoyStatic() *protocheck.Parser {
+	return &protocheck.Parser{Types: protoregistry.GlobalTypes, TypedStruct: true, NoRequired: true, Policy: func(is *protocheck.Issue) protocheck.Verdict {
+		switch is.Class {
+		case protocheck.UnknownField:
+			return protocheck.Verdict{Severity: diag.Error, Code: CodeBootstrapUnknown}
+		case protocheck.AnyType:
+			unresolvedAny(is)
+			return protocheck.Verdict{Severity: diag.Error, Code: CodeIstioValidation}
+		case protocheck.TypedStructType:
+			unresolvedTypedStruct(is)
+		case protocheck.DuplicateField:
+			return protocheck.Verdict{Severity: diag.Error, Code: CodeStructure}
+		}
+		return protocheck.Verdict{Severity: diag.Error, Code: CodeBootstrapDecode}
+	}}
+}
+
+// legacyConfig is the v2 filters' `config` Struct: what Istio 1.5–1.6 proxies read,
+// dropped from Istio 1.7 (EnvoyFilter syntax change, istio#19885), so the filter
+// gets no configuration.
+func legacyConfig(v compat.Istio, is *protocheck.Issue) protocheck.Verdict {
+	if v.Dialect() == compat.DialectLegacy {
+		return protocheck.Verdict{Drop: true}
+	}
+	is.Hint = "use typed_config with an \"@type\" naming the v3 type (for Wasm: " + compat.WasmHTTPType + ")"
+	if !v.Has(compat.TypedDialect) {
+		is.Hint = "use typedConfig with a udpa.type.v1.TypedStruct (the Istio 1.7-1.8 form)"
+	}
+	is.Msg = fmt.Sprintf("the `config` field of %s is not read by Istio %s and later: the filter gets no configuration", is.Message.Name(), compat.TypedStructDialect.Since())
+	return protocheck.Verdict{Severity: diag.Error, Code: CodeLegacyConfig}
+}
+
+// unresolvedAny words an Any naming a type as istiod's validation does.
+func unresolvedAny(is *protocheck.Issue) {
+	is.Msg = fmt.Sprintf("referenced type unknown: could not resolve Any message type %q", is.URL)
+	if strings.Contains(is.URL, ".v2.") || strings.Contains(is.URL, ".v2alpha.") {
+		is.Msg = fmt.Sprintf("referenced type unknown (hint: try using the v3 XDS API): could not resolve Any message type %q", is.URL)
+	}
+}
+
+func unresolvedTypedStruct(is *protocheck.Issue) {
+	is.Msg = fmt.Sprintf("TypedStruct type_url %q names no type this Envoy API knows; expected a v3 type such as %s", is.URL, compat.WasmHTTPType)
+}
+
+// parsed is a value read by a consumer's parser.
+type parsed struct {
+	v   *yamltree.Value
+	res *protocheck.Result
+}
+
+// read converts the YAML at path and checks it as message md with parser: every
+// problem is reported, and errors quiet their paths for the rules that follow. It
+// returns nil when the YAML has no JSON form.
+func (p *pass) read(n *yaml.Node, path string, md protoreflect.MessageDescriptor, parser *protocheck.Parser) *parsed {
+	v, errs := yamltree.Convert(n, p.file, path, yamltree.DefaultLimits)
+	if errs.HasErrors() {
+		p.l.Append(relocate(errs, CodeStructure))
+		p.rep.Quiet(path)
+		return nil
+	}
+	return p.check(v, path, md, parser)
+}
+
+// check is read for a value already converted.
+func (p *pass) check(v *yamltree.Value, path string, md protoreflect.MessageDescriptor, parser *protocheck.Parser) *parsed {
+	res := protocheck.Check(md, v, p.file, path, parser)
+	for _, f := range res.Findings {
+		if p.rep.Quieted(f.Path) {
+			continue
+		}
+		// A finding about a field's value is at the field's key, as the rules' are.
+		if n := p.ix.Node(f.Path); n != nil && n.Line == f.Pos.Line && n.Column == f.Pos.Col {
+			f.Pos = p.ix.Pos(f.Path)
+		}
+		p.l.Add(f)
+		if f.Severity == diag.Error {
+			p.rep.Quiet(f.Path)
+		}
+	}
+	return &parsed{v: v, res: res}
+}
+
+// relocate gives transcoder findings (YAML with no JSON form) the code of a
+// structure problem in a manifest.
+func relocate(l diag.List, code string) diag.List {
+	for i := range l {
+		if l[i].Code == yamltree.CodeYAML {
+			l[i].Code = code
+		}
+	}
+	return l
+}
+
+// below reports whether path is p or lies below it.
+func below(path, p string) bool {
+	return path == p || p == "" || strings.HasPrefix(path, p+".") || strings.HasPrefix(path, p+"[")
+}
+
+// part is a value of a parsed document, at its path.
+type part struct {
+	v    *yamltree.Value
+	path string
+}
+
+// jsonBufs recycles the JSON text decode hands protojson (which keeps none of it):
+// a file of many EnvoyFilters otherwise allocates it anew for every patch.
+var jsonBufs = sync.Pool{New: func() any { return new([]byte) }}
+
+// decodable reports whether the part at path can be decoded: no issue protojson
+// refuses below it, outside the parts decoded separately.
+func (x *parsed) decodable(path string, skip []part) bool {
+	if x.res.Unresolved {
+		return false // a type the parser does not have: the check said so
+	}
+fatal:
+	for _, f := range x.res.Fatal {
+		if !below(f, path) {
+			continue
+		}
+		for _, s := range skip {
+			if below(f, s.path) {
+				continue fatal
+			}
+		}
+		return false
+	}
+	return true
+}
+
+// decode decodes a part of x into m as the consumer reads it: lenient spellings
+// made canonical, unknown fields dropped (the parser reported them), the skipped
+// parts left unset. It returns false when m does not hold the value: the check
+// reported why, or (a disagreement with protojson, which has the last word) decode
+// reports it at the part's path.
+func (p *pass) decode(x *parsed, at part, m proto.Message, code string, skip ...part) bool {
+	if !x.decodable(at.path, skip) {
+		return false
+	}
+	var sk map[*yamltree.Value]bool
+	if len(skip) > 0 {
+		sk = make(map[*yamltree.Value]bool, len(skip))
+		for _, s := range skip {
+			if s.v != nil {
+				sk[s.v] = true
+			}
+		}
+	}
+	buf := jsonBufs.Get().(*[]byte)
+	*buf = x.res.AppendJSON((*buf)[:0], at.v, sk)
+	err := protojson.UnmarshalOptions{DiscardUnknown: true}.Unmarshal(*buf, m)
+	jsonBufs.Put(buf)
+	if err == nil {
+		return true
+	}
+	if !p.rep.Quieted(at.path) {
+		p.rep.Fail(at.path, code, "", "%s", strings.TrimPrefix(err.Error(), "proto: "))
+	}
+	return false
+}
+
+// member is the value of key in object v (the first spelling present), or nil.
+func member(v *yamltree.Value, keys ...string) *yamltree.Value {
+	if v == nil || v.Kind != yamltree.Object {
+		return nil
+	}
+	for _, k := range keys {
+		for i := range v.Members {
+			if v.Members[i].Key == k {
+				return v.Members[i].Val
+			}
+		}
+	}
+	return nil
+}

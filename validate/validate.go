@@ -1,0 +1,176 @@
+// Package validate lints the Istio and Envoy documents a Wasm filter ends up in:
+// EnvoyFilters, WasmPlugins and Envoy bootstraps, hand-written or generated. Every
+// verdict is the one the document's real consumer gives (istiod's webhook and its
+// run-time conversion, the istio-agent, Envoy) for the release the user runs:
+// documents are read with each consumer's JSON parser (protocheck.Parser), then the
+// rules of rules.go run over the decoded document. It is pure: documents in,
+// findings out.
+package validate
+
+import (
+	"sync"
+	"sync/atomic"
+
+	yaml "go.yaml.in/yaml/v3"
+
+	"github.com/wasmgen/wasmgen/compat"
+	"github.com/wasmgen/wasmgen/diag"
+	"github.com/wasmgen/wasmgen/yamltree"
+)
+
+// Options select the releases documents are checked against.
+type Options struct {
+	Istio compat.Istio // the target Istio release; the zero value is the newest
+}
+
+// Doc is one parsed document of an input file.
+type Doc struct {
+	File string
+	Node *yaml.Node
+}
+
+// Checker validates documents (one at a time with Add, on several cores with AddAll)
+// and keeps what the cross-document rules compare (vm_ids shared between filters,
+// the patch order IST0155 looks at), in document order.
+type Checker struct {
+	opts  Options
+	l     diag.List
+	facts []*facts
+}
+
+// NewChecker returns a Checker for the given releases.
+func NewChecker(opts Options) *Checker { return &Checker{opts: opts} }
+
+// Add checks one document and reports whether its kind is one validate knows.
+func (c *Checker) Add(file string, doc *yaml.Node) bool {
+	l, f, known := check(c.opts, file, doc)
+	c.l.Append(l)
+	if f != nil {
+		c.facts = append(c.facts, f)
+	}
+	return known
+}
+
+// AddAll checks docs as Add does, one after the other, and reports for each whether
+// its kind was known. The documents are checked on up to workers goroutines (each
+// alone: the cross-document rules run in Finish, over the facts in document order),
+// so the findings are those of calling Add on each in turn.
+func (c *Checker) AddAll(docs []Doc, workers int) []bool {
+	known := make([]bool, len(docs))
+	lists := make([]diag.List, len(docs))
+	fs := make([]*facts, len(docs))
+	workers = max(1, min(workers, len(docs)))
+	var (
+		next  atomic.Int64
+		wg    sync.WaitGroup
+		mu    sync.Mutex
+		fault any
+	)
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() {
+				// A bug panics in the caller's goroutine, where the CLI recovers it.
+				if r := recover(); r != nil {
+					mu.Lock()
+					fault = r
+					mu.Unlock()
+				}
+			}()
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= len(docs) {
+					return
+				}
+				lists[i], fs[i], known[i] = check(c.opts, docs[i].File, docs[i].Node)
+			}
+		}()
+	}
+	wg.Wait()
+	if fault != nil {
+		panic(fault)
+	}
+	for i := range docs {
+		c.l.Append(lists[i])
+		if fs[i] != nil {
+			c.facts = append(c.facts, fs[i])
+		}
+	}
+	return known
+}
+
+// Finish returns every finding so far, with those of the cross-document rules, sorted.
+func (c *Checker) Finish() diag.List {
+	l := append(diag.List(nil), c.l...)
+	for _, r := range crossRules {
+		l.Append(r.finish(c.facts))
+	}
+	l.Sort()
+	return l
+}
+
+// A kind of document validate checks: how to recognise it, and its check.
+type kind struct {
+	name  string
+	is    func(apiVersion, kind string, doc *yaml.Node) bool
+	check func(p *pass)
+}
+
+// kinds are tried in order; the first that recognises a document checks it.
+var kinds = []kind{
+	{"EnvoyFilter", func(_, k string, _ *yaml.Node) bool { return k == "EnvoyFilter" }, checkEnvoyFilter},
+	{"WasmPlugin", func(_, k string, _ *yaml.Node) bool { return k == "WasmPlugin" }, checkWasmPlugin},
+	{"Bootstrap", func(_, k string, doc *yaml.Node) bool { return k == "" && isBootstrap(doc) }, checkBootstrap},
+}
+
+// bootstrapKeys are top-level fields only an Envoy bootstrap has.
+var bootstrapKeys = []string{"static_resources", "staticResources", "admin", "node", "dynamic_resources", "dynamicResources"}
+
+func isBootstrap(doc *yaml.Node) bool {
+	for _, key := range bootstrapKeys {
+		if yamltree.Field(doc, key) != nil {
+			return true
+		}
+	}
+	return false
+}
+
+// Kind classifies a document: "EnvoyFilter", "WasmPlugin", "Bootstrap" (an Envoy
+// bootstrap, recognised by its top-level keys) or its own kind.
+func Kind(doc *yaml.Node) string {
+	apiVersion, k := yamltree.TypeMeta(doc)
+	for _, kd := range kinds {
+		if kd.is(apiVersion, k, doc) {
+			return kd.name
+		}
+	}
+	return k
+}
+
+// pass is the check of one document: where it is, where findings go, and the facts
+// it leaves for the cross-document rules.
+type pass struct {
+	opts  Options
+	file  string
+	root  *yaml.Node
+	ix    *yamltree.Locator
+	l     diag.List
+	rep   *diag.Reporter
+	facts *facts
+}
+
+func check(opts Options, file string, doc *yaml.Node) (diag.List, *facts, bool) {
+	apiVersion, k := yamltree.TypeMeta(doc)
+	for _, kd := range kinds {
+		if !kd.is(apiVersion, k, doc) {
+			continue
+		}
+		root := yamltree.Deref(doc)
+		p := &pass{opts: opts, file: file, root: root, ix: yamltree.NewLocator(file, root), facts: &facts{}}
+		p.rep = p.ix.Reporter(&p.l)
+		kd.check(p)
+		return p.l, p.facts, true
+	}
+	return nil, nil, false
+}
