@@ -31,26 +31,23 @@ func bootstrapStep(b *build) []Object {
 	e := s.Envoy
 	var code *corev3.AsyncDataSource
 	var clusters []*clusterv3.Cluster
-	src, scheme := moduleKind(b.in)
+	src := moduleSource(b.in)
 	switch {
-	case src == "path" && b.in.ModuleFile != "":
+	case src.kind == "path" && b.in.ModuleFile != "":
 		code = localCode(b.in.ModuleFile)
-	case src == "url" && scheme == "file":
+	case src.fileURL():
 		u, _ := url.Parse(s.Module.URL)
 		code = localCode(u.Path)
-	case src == "url" && (scheme == "http" || scheme == "https"):
+	case src.httpURL():
 		var d delivery
 		d.setRemote(s.Module.URL, bootstrapModule)
 		d.sha256 = s.Module.SHA256
 		code = remoteCode(d.uri, d.cluster, d.sha256)
-		saved := b.d
-		b.d = d
-		clusters = append(clusters, b.moduleCluster())
-		b.d = saved
+		clusters = append(clusters, b.moduleCluster(d))
 	default:
-		report := b.errorf
+		report := b.rep.Errorf
 		if b.opts.Target == TargetAll {
-			report = b.warnf
+			report = b.rep.Warnf
 		}
 		report("spec.module", CodeEnvoySource, "use module.path (a local .wasm) or an http(s) module.url for --target envoy",
 			"the standalone Envoy cannot load this module: it reads a local file or fetches over http(s), and cannot pull an OCI image")

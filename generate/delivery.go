@@ -94,154 +94,202 @@ func (d delivery) code() *corev3.AsyncDataSource {
 	return nil
 }
 
-func moduleKind(in Input) (src, scheme string) {
+func moduleSource(in Input) source {
 	m := in.Doc.Filter.Spec.Module
 	switch {
 	case m.Path != "":
-		return "path", ""
+		return source{kind: "path"}
 	case m.Image != "":
-		return "image", ""
+		return source{kind: "image"}
 	case m.URL != "":
-		u, err := url.Parse(m.URL)
-		if err == nil {
-			return "url", u.Scheme
+		if u, err := url.Parse(m.URL); err == nil {
+			return source{kind: "url", scheme: u.Scheme}
 		}
-		return "url", ""
+		return source{kind: "url"}
 	}
-	return "", ""
+	return source{}
+}
+
+// source is where a filter's module comes from: path, url (with its scheme) or image.
+type source struct{ kind, scheme string }
+
+func (s source) httpURL() bool { return s.kind == "url" && (s.scheme == "http" || s.scheme == "https") }
+func (s source) fileURL() bool { return s.kind == "url" && s.scheme == "file" }
+
+// strategy is one delivery: which module sources it takes, the Istio release it
+// needs, and how it gets the module into the proxy.
+type strategy struct {
+	// takes reports whether the delivery can carry a module from src; need names
+	// what it takes, for the message when it cannot.
+	takes func(src source) bool
+	need  string
+	// since is the Istio feature the delivery relies on (nil: any release), and why.
+	since *compat.Feature
+	why   string
+	// build fills in the delivery; false when it reported why it cannot.
+	build func(b *build, src source, d *delivery) bool
+}
+
+// strategies are the deliveries by name; auto picks one by source and release.
+var strategies = map[string]strategy{
+	DeliveryLocal:    {takes: source.fileURL, build: localDelivery},
+	DeliveryHostPath: {takes: func(source) bool { return true }, build: hostPathDelivery},
+	DeliveryConfigMap: {takes: func(s source) bool { return s.kind == "path" }, need: "path",
+		build: configMapDelivery},
+	DeliveryImageVolume: {takes: func(s source) bool { return s.kind == "image" }, need: "image",
+		build: imageVolumeDelivery},
+	DeliveryRemote: {takes: source.httpURL, need: "url (http or https)",
+		since: &compat.TypedStructDialect, why: "wasmgen writes the module's cluster with the v3 API",
+		build: remoteDelivery},
+	DeliveryAgent: {takes: func(s source) bool { return s.kind == "image" || s.httpURL() }, need: "image (or an http(s) url)",
+		since: &compat.AgentOCI, why: "older istio-agents do not download Wasm modules",
+		build: agentDelivery},
+}
+
+// autoDelivery is what `delivery: auto` resolves to for a source and release (the
+// table in the package comment).
+func autoDelivery(src source, v compat.Istio) string {
+	switch {
+	case src.kind == "path":
+		return DeliveryConfigMap
+	case src.httpURL():
+		return DeliveryRemote
+	case src.fileURL():
+		return DeliveryLocal
+	case src.kind == "image" && v.Has(compat.AgentOCI):
+		return DeliveryAgent
+	case src.kind == "image":
+		return DeliveryHostPath
+	}
+	return ""
 }
 
 // resolveDelivery picks and checks the delivery; on an error the kind is "".
 func resolveDelivery(b *build) delivery {
 	s := &b.f.Spec
-	src, scheme := moduleKind(b.in)
-	httpURL := src == "url" && (scheme == "http" || scheme == "https")
+	src := moduleSource(b.in)
 	kind := s.Delivery
 	if kind == "" || kind == "auto" {
-		switch {
-		case src == "path":
-			kind = DeliveryConfigMap
-		case httpURL:
-			kind = DeliveryRemote
-		case src == "url" && scheme == "file":
-			kind = DeliveryLocal
-		case src == "image" && b.opts.Istio.Has(compat.AgentOCI):
-			kind = DeliveryAgent
-		case src == "image":
-			kind = DeliveryHostPath
-		default:
+		kind = autoDelivery(src, b.opts.Istio)
+		if kind == "" {
 			return delivery{}
 		}
-	} else if src == "url" && scheme == "file" {
-		b.errorf("spec.delivery", CodeDelivery, "remove spec.delivery (or set auto)",
+	} else if src.fileURL() {
+		b.rep.Errorf("spec.delivery", CodeDelivery, "remove spec.delivery (or set auto)",
 			"delivery %s with a file:// url: the module is already inside the proxy, there is nothing to deliver", kind)
 		return delivery{}
 	}
-	mismatch := func(want string) delivery {
-		b.errorf("spec.delivery", CodeDelivery, fmt.Sprintf("use module.%s, or another delivery", want),
-			"delivery %s needs module.%s; this filter's module is a %s", kind, want, src)
+	st, ok := strategies[kind]
+	if !ok {
 		return delivery{}
 	}
-	name := b.f.Metadata.Name
+	if !st.takes(src) {
+		if kind == DeliveryRemote && src.kind == "image" {
+			b.rep.Errorf("spec.delivery", CodeDelivery, "use delivery: agent (istio-agent pulls images) or imageVolume",
+				"delivery remote needs an http(s) module.url; Envoy cannot pull an OCI image")
+			return delivery{}
+		}
+		b.rep.Errorf("spec.delivery", CodeDelivery, fmt.Sprintf("use module.%s, or another delivery", st.need),
+			"delivery %s needs module.%s; this filter's module is a %s", kind, st.need, src.kind)
+		return delivery{}
+	}
+	if st.since != nil && !b.opts.Istio.Has(*st.since) {
+		b.rep.Errorf("spec.delivery", CodeDeliveryIstio, fmt.Sprintf("render for --istio-version %s or later, or use delivery: hostPath", st.since.Since()),
+			"delivery %s needs Istio %s or later: %s", kind, st.since.Since(), st.why)
+		return delivery{}
+	}
 	sha := b.in.ModuleSHA256
 	if sha == "" {
 		sha = s.Module.SHA256
 	}
 	d := delivery{kind: kind, sha256: sha}
-	switch kind {
-	case DeliveryLocal:
-		u, _ := url.Parse(s.Module.URL)
-		d.filename = u.Path
-	case DeliveryHostPath:
-		if sha == "" {
-			b.errorf("spec.module.sha256", CodeNeedSHA256,
-				"set module.sha256 to the hex sha256 of the module (for an image: of its wasm content layer, see `wasmgen inspect`), or use delivery: agent on Istio 1.12+",
-				"delivery hostPath needs the module's sha256: wasme's cache names each file %s/<sha256>", WasmeCacheDir)
-			return delivery{}
-		}
-		d.filename = WasmeCacheDir + "/" + sha
-		d.volume = &Volume{Name: "wasme-cache", VolumeSource: VolumeSource{HostPath: &HostPathVolumeSource{Path: WasmeCacheDir}}}
-		d.mount = &VolumeMount{Name: "wasme-cache", MountPath: WasmeCacheDir, ReadOnly: true}
-	case DeliveryConfigMap:
-		if src != "path" {
-			return mismatch("path")
-		}
-		size := b.in.ModuleSize
-		if n := int64(len(b.in.ModuleData)); n > size {
-			size = n
-		}
-		if size > MaxConfigMapModule {
-			b.errorf("spec.module.path", CodeTooLarge,
-				"strip the module (e.g. wasm-opt -Oz, or build in release mode), publish it as an image (module.image with delivery agent or imageVolume), serve it over https (module.url, delivery remote), or use delivery: hostPath",
-				"the module is %d bytes (%.2f MiB); a ConfigMap holds at most 1 MiB (%d bytes)", size, float64(size)/(1<<20), MaxConfigMapModule)
-			return delivery{}
-		}
-		if sha == "" {
-			h := sha256.Sum256(b.in.ModuleData)
-			sha = hex.EncodeToString(h[:])
-			d.sha256 = sha
-		}
-		// The content hash in the name makes a new module a new ConfigMap, so the
-		// pod template changes and the workload rolls on purpose.
-		cm := &ConfigMap{
-			APIVersion: "v1", Kind: KindConfigMap,
-			Metadata:   ObjectMeta{Name: name + "-wasm-" + sha[:10], Namespace: b.f.Metadata.Namespace, Labels: managedLabels(b)},
-			BinaryData: map[string][]byte{configMapKey: b.in.ModuleData},
-		}
-		d.configMap = cm
-		dir := path.Join(mountRoot, name)
-		d.filename = dir + "/" + configMapKey
-		vol := volumeName(name)
-		d.volume = &Volume{Name: vol, VolumeSource: VolumeSource{ConfigMap: &ConfigMapVolumeSource{Name: cm.Metadata.Name}}}
-		d.mount = &VolumeMount{Name: vol, MountPath: dir, ReadOnly: true}
-	case DeliveryImageVolume:
-		if src != "image" {
-			return mismatch("image")
-		}
-		dir := path.Join(mountRoot, name)
-		d.filename = dir + "/" + imageModuleFile
-		vol := volumeName(name)
-		d.volume = &Volume{Name: vol, VolumeSource: VolumeSource{Image: &ImageVolumeSource{
-			Reference: strings.TrimPrefix(s.Module.Image, "oci://"), PullPolicy: PullIfNotPresent}}}
-		d.mount = &VolumeMount{Name: vol, MountPath: dir, ReadOnly: true}
-		b.infof("spec.delivery", CodeImageVolume, "check your clusters' version, or use delivery: agent",
-			"image volumes need Kubernetes 1.33+ (the ImageVolume feature, beta) and an image whose filesystem holds /%s", imageModuleFile)
-	case DeliveryRemote:
-		if !httpURL {
-			if src == "image" {
-				b.errorf("spec.delivery", CodeDelivery, "use delivery: agent (istio-agent pulls images) or imageVolume",
-					"delivery remote needs an http(s) module.url; Envoy cannot pull an OCI image")
-				return delivery{}
-			}
-			return mismatch("url (http or https)")
-		}
-		if !b.opts.Istio.Has(compat.TypedStructDialect) {
-			b.errorf("spec.delivery", CodeDeliveryIstio, fmt.Sprintf("render for --istio-version %s or later, or use delivery: hostPath", compat.TypedStructDialect.Since()),
-				"delivery remote needs Istio %s or later: wasmgen writes the module's cluster with the v3 API", compat.TypedStructDialect.Since())
-			return delivery{}
-		}
-		d.setRemote(s.Module.URL, "wasmgen_module_"+b.f.Metadata.Namespace+"_"+name)
-	case DeliveryAgent:
-		if src != "image" && !httpURL {
-			return mismatch("image (or an http(s) url)")
-		}
-		if !b.opts.Istio.Has(compat.AgentOCI) {
-			b.errorf("spec.delivery", CodeDeliveryIstio, fmt.Sprintf("render for --istio-version %s or later, or use delivery: hostPath", compat.AgentOCI.Since()),
-				"delivery agent needs Istio %s or later: older istio-agents do not download Wasm modules", compat.AgentOCI.Since())
-			return delivery{}
-		}
-		if src == "image" {
-			d.uri = "oci://" + strings.TrimPrefix(s.Module.Image, "oci://")
-		} else {
-			d.uri = s.Module.URL
-		}
-		if s.Module.SHA256 != "" {
-			d.sha256 = s.Module.SHA256
-		} else {
-			d.sha256 = agentNoSHA256
-		}
+	if !st.build(b, src, &d) {
+		return delivery{}
 	}
 	return d
+}
+
+func localDelivery(b *build, _ source, d *delivery) bool {
+	u, _ := url.Parse(b.f.Spec.Module.URL)
+	d.filename = u.Path
+	return true
+}
+
+func hostPathDelivery(b *build, _ source, d *delivery) bool {
+	if d.sha256 == "" {
+		b.rep.Errorf("spec.module.sha256", CodeNeedSHA256,
+			"set module.sha256 to the hex sha256 of the module (for an image: of its wasm content layer, see `wasmgen inspect`), or use delivery: agent on Istio 1.12+",
+			"delivery hostPath needs the module's sha256: wasme's cache names each file %s/<sha256>", WasmeCacheDir)
+		return false
+	}
+	d.filename = WasmeCacheDir + "/" + d.sha256
+	d.volume = &Volume{Name: "wasme-cache", VolumeSource: VolumeSource{HostPath: &HostPathVolumeSource{Path: WasmeCacheDir}}}
+	d.mount = &VolumeMount{Name: "wasme-cache", MountPath: WasmeCacheDir, ReadOnly: true}
+	return true
+}
+
+func configMapDelivery(b *build, _ source, d *delivery) bool {
+	name := b.f.Metadata.Name
+	size := b.in.ModuleSize
+	if n := int64(len(b.in.ModuleData)); n > size {
+		size = n
+	}
+	if size > MaxConfigMapModule {
+		b.rep.Errorf("spec.module.path", CodeTooLarge,
+			"strip the module (e.g. wasm-opt -Oz, or build in release mode), publish it as an image (module.image with delivery agent or imageVolume), serve it over https (module.url, delivery remote), or use delivery: hostPath",
+			"the module is %d bytes (%.2f MiB); a ConfigMap holds at most 1 MiB (%d bytes)", size, float64(size)/(1<<20), MaxConfigMapModule)
+		return false
+	}
+	if d.sha256 == "" {
+		h := sha256.Sum256(b.in.ModuleData)
+		d.sha256 = hex.EncodeToString(h[:])
+	}
+	// The content hash in the name makes a new module a new ConfigMap, so the pod
+	// template changes and the workload rolls on purpose.
+	cm := &ConfigMap{
+		APIVersion: "v1", Kind: KindConfigMap,
+		Metadata:   ObjectMeta{Name: name + "-wasm-" + d.sha256[:10], Namespace: b.f.Metadata.Namespace, Labels: managedLabels(b)},
+		BinaryData: map[string][]byte{configMapKey: b.in.ModuleData},
+	}
+	d.configMap = cm
+	dir := path.Join(mountRoot, name)
+	d.filename = dir + "/" + configMapKey
+	vol := volumeName(name)
+	d.volume = &Volume{Name: vol, VolumeSource: VolumeSource{ConfigMap: &ConfigMapVolumeSource{Name: cm.Metadata.Name}}}
+	d.mount = &VolumeMount{Name: vol, MountPath: dir, ReadOnly: true}
+	return true
+}
+
+func imageVolumeDelivery(b *build, _ source, d *delivery) bool {
+	name := b.f.Metadata.Name
+	dir := path.Join(mountRoot, name)
+	d.filename = dir + "/" + imageModuleFile
+	vol := volumeName(name)
+	d.volume = &Volume{Name: vol, VolumeSource: VolumeSource{Image: &ImageVolumeSource{
+		Reference: strings.TrimPrefix(b.f.Spec.Module.Image, "oci://"), PullPolicy: PullIfNotPresent}}}
+	d.mount = &VolumeMount{Name: vol, MountPath: dir, ReadOnly: true}
+	b.rep.Infof("spec.delivery", CodeImageVolume, "check your clusters' version, or use delivery: agent",
+		"image volumes need Kubernetes 1.33+ (the ImageVolume feature, beta) and an image whose filesystem holds /%s", imageModuleFile)
+	return true
+}
+
+func remoteDelivery(b *build, _ source, d *delivery) bool {
+	d.setRemote(b.f.Spec.Module.URL, "wasmgen_module_"+b.f.Metadata.Namespace+"_"+b.f.Metadata.Name)
+	return true
+}
+
+func agentDelivery(b *build, src source, d *delivery) bool {
+	m := b.f.Spec.Module
+	if src.kind == "image" {
+		d.uri = "oci://" + strings.TrimPrefix(m.Image, "oci://")
+	} else {
+		d.uri = m.URL
+	}
+	d.sha256 = m.SHA256
+	if d.sha256 == "" {
+		d.sha256 = agentNoSHA256
+	}
+	return true
 }
 
 // setRemote points the delivery at an http(s) URL fetched through cluster.

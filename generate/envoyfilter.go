@@ -74,10 +74,10 @@ func (b *build) placement() placement {
 			ref = networkPhaseFilters[p.Phase]
 		}
 		if ref == "" {
-			b.infof("spec.placement.phase", CodePhase, "", "a network filter has no authn phase filter; it is inserted first")
+			b.rep.Infof("spec.placement.phase", CodePhase, "", "a network filter has no authn phase filter; it is inserted first")
 			return placement{op: networking.EnvoyFilter_Patch_INSERT_FIRST}
 		}
-		b.infof("spec.placement.phase", CodePhase, "use --target wasmplugin for Istio's own phase ordering",
+		b.rep.Infof("spec.placement.phase", CodePhase, "use --target wasmplugin for Istio's own phase ordering",
 			"phase %s inserts before %s, which Istio adds only where its feature is configured; without it istiod skips the patch", p.Phase, ref)
 		return placement{op: networking.EnvoyFilter_Patch_INSERT_BEFORE, reference: ref}
 	}
@@ -170,7 +170,7 @@ func envoyFilterStep(b *build) []Object {
 		spec.ConfigPatches = append(spec.ConfigPatches, &networking.EnvoyFilter_EnvoyConfigObjectPatch{
 			ApplyTo: networking.EnvoyFilter_CLUSTER,
 			Match:   &networking.EnvoyFilter_EnvoyConfigObjectMatch{Context: networking.EnvoyFilter_ANY},
-			Patch:   &networking.EnvoyFilter_Patch{Operation: networking.EnvoyFilter_Patch_ADD, Value: b.toStruct(b.moduleCluster())},
+			Patch:   &networking.EnvoyFilter_Patch{Operation: networking.EnvoyFilter_Patch_ADD, Value: b.toStruct(b.moduleCluster(b.d))},
 		})
 	}
 	m := b.f.Metadata
@@ -280,7 +280,7 @@ func (b *build) toStruct(m proto.Message) *structpb.Struct {
 			return st
 		}
 	}
-	b.errorf("spec", CodeInternal, "", "cannot encode %s: %v", m.ProtoReflect().Descriptor().FullName(), err)
+	b.rep.Errorf("spec", CodeInternal, "", "cannot encode %s: %v", m.ProtoReflect().Descriptor().FullName(), err)
 	return nil
 }
 
@@ -289,8 +289,7 @@ const systemCAs = "/etc/ssl/certs/ca-certificates.crt"
 
 // moduleCluster is the cluster Envoy fetches a remote module through: the URL's
 // host, with TLS (SNI and a SAN check against the host) for https.
-func (b *build) moduleCluster() *clusterv3.Cluster {
-	d := b.d
+func (b *build) moduleCluster(d delivery) *clusterv3.Cluster {
 	c := &clusterv3.Cluster{
 		Name:           d.cluster,
 		ConnectTimeout: durationpb.New(5 * time.Second),

@@ -33,19 +33,6 @@ type Workload struct {
 	File                              string            // where it was read, for messages
 }
 
-// Target selects the outputs.
-type Target string
-
-const (
-	TargetIstio      Target = "istio"
-	TargetWasmPlugin Target = "wasmplugin"
-	TargetEnvoy      Target = "envoy"
-	TargetAll        Target = "all"
-)
-
-// Targets lists the valid --target values.
-var Targets = []string{"istio", "wasmplugin", "envoy", "all"}
-
 // Options choose the outputs and the Istio dialect.
 type Options struct {
 	Target Target

@@ -61,21 +61,6 @@ const (
 	KindBootstrap   = "Bootstrap"
 )
 
-// kindRank orders the kinds of one filter: what a reader looks for first comes first.
-var kindRank = map[string]int{
-	KindEnvoyFilter: 0,
-	KindWasmPlugin:  1,
-	KindConfigMap:   2,
-	"Deployment":    3,
-	"StatefulSet":   3,
-	"DaemonSet":     3,
-	"ReplicaSet":    3,
-	"Job":           3,
-	"CronJob":       3,
-	"Pod":           3,
-	KindBootstrap:   4,
-}
-
 // build is the state of one filter's compilation, shared by its steps.
 type build struct {
 	in    Input
@@ -83,49 +68,33 @@ type build struct {
 	f     *schema.WasmFilter
 	d     delivery
 	diags *diag.List
-}
-
-func (b *build) errorf(path, code, hint, format string, args ...any) {
-	b.diags.Add(diag.Finding{Pos: b.in.Doc.Pos(path), Path: path, Severity: diag.Error, Code: code, Msg: fmt.Sprintf(format, args...), Hint: hint})
-}
-
-func (b *build) warnf(path, code, hint, format string, args ...any) {
-	b.diags.Add(diag.Finding{Pos: b.in.Doc.Pos(path), Path: path, Severity: diag.Warning, Code: code, Msg: fmt.Sprintf(format, args...), Hint: hint})
-}
-
-func (b *build) infof(path, code, hint, format string, args ...any) {
-	b.diags.Add(diag.Finding{Pos: b.in.Doc.Pos(path), Path: path, Severity: diag.Info, Code: code, Msg: fmt.Sprintf(format, args...), Hint: hint})
+	rep   *diag.Reporter // findings about the filter, at its spec's fields
 }
 
 // step makes the objects of one kind for one filter.
 type step struct {
-	name string
-	on   func(Target) bool
-	run  func(*build) []Object
+	name    string
+	targets []Target // the targets it runs for
+	run     func(*build) []Object
 }
 
-func targets(ts ...Target) func(Target) bool {
-	return func(t Target) bool {
-		if t == TargetAll {
+func (s step) on(t Target) bool {
+	for _, x := range s.targets {
+		if t.includes(x) {
 			return true
 		}
-		for _, x := range ts {
-			if x == t {
-				return true
-			}
-		}
-		return false
 	}
+	return false
 }
 
 // steps is the whole compilation of one filter, in the order a reader would follow:
 // the Istio resource, the alternative WasmPlugin, the module's ConfigMap, then the
 // standalone bootstrap. Volume patches are made after all filters (they may merge).
 var steps = []step{
-	{"envoyfilter", targets(TargetIstio), envoyFilterStep},
-	{"wasmplugin", targets(TargetWasmPlugin), wasmPluginStep},
-	{"configmap", targets(TargetIstio, TargetWasmPlugin), configMapStep},
-	{"bootstrap", targets(TargetEnvoy), bootstrapStep},
+	{"envoyfilter", []Target{TargetIstio}, envoyFilterStep},
+	{"wasmplugin", []Target{TargetWasmPlugin}, wasmPluginStep},
+	{"configmap", []Target{TargetIstio, TargetWasmPlugin}, configMapStep},
+	{"bootstrap", []Target{TargetEnvoy}, bootstrapStep},
 }
 
 // Objects compiles checked, defaulted filters into typed objects. It reports every
@@ -154,8 +123,8 @@ func Objects(in []Input, opts Options) ([]Object, diag.List) {
 	var out []Object
 	var mounts []filterMounts
 	for _, x := range sorted {
-		b := &build{in: x, opts: opts, f: &x.Doc.Filter, diags: &l}
-		mesh := targets(TargetIstio, TargetWasmPlugin)(opts.Target)
+		b := &build{in: x, opts: opts, f: &x.Doc.Filter, diags: &l, rep: diag.NewReporter(x.Doc, &l)}
+		mesh := opts.Target.Mesh()
 		// How the module reaches a sidecar matters only for mesh targets; a
 		// standalone bootstrap reads the module itself (bootstrapStep).
 		if mesh {
@@ -194,7 +163,7 @@ func sortObjects(objs []Object) {
 		if fi != fj {
 			return fi < fj
 		}
-		ri, rj := kindRank[objs[i].Kind], kindRank[objs[j].Kind]
+		ri, rj := kindRank(objs[i].Kind), kindRank(objs[j].Kind)
 		if ri != rj {
 			return ri < rj
 		}

@@ -322,7 +322,8 @@ func TestDeliveries(t *testing.T) {
 			lines = append(lines, tc.extra)
 		}
 		in := input(t, "f", lines...)
-		b := &build{in: in, opts: Options{Istio: compat.Istio(tc.minor)}, f: &in.Doc.Filter, diags: &diag.List{}}
+		l := &diag.List{}
+		b := &build{in: in, opts: Options{Istio: compat.Istio(tc.minor)}, f: &in.Doc.Filter, diags: l, rep: diag.NewReporter(in.Doc, l)}
 		d := resolveDelivery(b)
 		if d.kind != tc.want {
 			t.Errorf("%s: delivery %q, want %q (%v)", tc.name, d.kind, tc.want, *b.diags)

@@ -24,26 +24,10 @@ const (
 	proxyContainer = "istio-proxy"
 )
 
-// WorkloadKinds are the kinds a named patch edits when their manifests are given:
-// every pod-owning kind render.WorkloadOf reads.
-var WorkloadKinds = []string{"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob", "Pod"}
-
-// LabelTargetKinds are the kinds a label-targeted patch (no manifests given)
-// selects: the controllers of long-lived pods, which is where sidecars run. A
-// Job's or CronJob's pods run to completion and a bare Pod is usually a one-off;
-// those are patched only when their manifests are given, so a blind label patch
-// never lands on them.
-var LabelTargetKinds = []string{"Deployment", "StatefulSet", "DaemonSet"}
-
-// workloadAPIVersion is the group/version a patch of each kind is written in.
-var workloadAPIVersion = map[string]string{
-	"Deployment":  "apps/v1",
-	"StatefulSet": "apps/v1",
-	"DaemonSet":   "apps/v1",
-	"ReplicaSet":  "apps/v1",
-	"Job":         "batch/v1",
-	"CronJob":     "batch/v1",
-	"Pod":         "v1",
+// workloadAPIVersion is the group/version a patch of kind is written in.
+func workloadAPIVersion(kind string) string {
+	w, _ := schema.Workload(kind)
+	return w.APIVersion
 }
 
 // PatchTarget selects the resources a kustomize patch applies to (the fields of
@@ -120,7 +104,7 @@ type ContainerPatch struct {
 
 // newWorkloadPatch places a pod template patch where kind keeps its pod template.
 func newWorkloadPatch(kind, name, ns string, t PodTemplatePatch) *WorkloadPatch {
-	p := &WorkloadPatch{APIVersion: workloadAPIVersion[kind], Kind: kind, Metadata: PatchMeta{Name: name, Namespace: ns}}
+	p := &WorkloadPatch{APIVersion: workloadAPIVersion(kind), Kind: kind, Metadata: PatchMeta{Name: name, Namespace: ns}}
 	switch kind {
 	case "Pod":
 		p.Metadata.Annotations = t.Metadata.Annotations
@@ -182,7 +166,7 @@ type patchGroup struct {
 
 // target is a patch target for kind, split into group and version.
 func target(kind, name, ns, sel string) PatchTarget {
-	group, version, ok := strings.Cut(workloadAPIVersion[kind], "/")
+	group, version, ok := strings.Cut(workloadAPIVersion(kind), "/")
 	if !ok {
 		group, version = "", group
 	}
@@ -209,7 +193,7 @@ func volumePatches(mounts []filterMounts, opts Options, l *diag.List) []Object {
 		ns := f.Metadata.Namespace
 		restrict := fm.b.in.Doc.WorkloadKind // FilterDeployment's deployment.istio.kind
 		if opts.Workloads == nil {
-			kinds := LabelTargetKinds
+			kinds := schema.WorkloadKindNames(func(w schema.WorkloadKind) bool { return w.ByLabel })
 			if restrict != "" {
 				kinds = []string{restrict}
 			}
@@ -223,7 +207,8 @@ func volumePatches(mounts []filterMounts, opts Options, l *diag.List) []Object {
 			add(g, fm)
 			continue
 		}
-		kinds := WorkloadKinds
+		all := schema.WorkloadKindNames(nil)
+		kinds := all
 		if restrict != "" {
 			kinds = []string{restrict}
 		}
@@ -237,12 +222,12 @@ func volumePatches(mounts []filterMounts, opts Options, l *diag.List) []Object {
 			if wns != ns || !selects(f.Spec.Selector.MatchLabels, w.PodLabels) {
 				continue
 			}
-			if !contains(WorkloadKinds, w.Kind) {
-				fm.b.warnf("spec.selector", CodeWorkloadKind, "patch the workload that owns its pods ("+strings.Join(WorkloadKinds, ", ")+")",
+			if !slices.Contains(all, w.Kind) {
+				fm.b.rep.Warnf("spec.selector", CodeWorkloadKind, "patch the workload that owns its pods ("+strings.Join(all, ", ")+")",
 					"the selector matches %s %s/%s (%s), which wasmgen does not patch", w.Kind, wns, w.Name, w.File)
 				continue
 			}
-			if !contains(kinds, w.Kind) {
+			if !slices.Contains(kinds, w.Kind) {
 				excluded = append(excluded, w.Kind+" "+w.Name)
 				continue
 			}
@@ -261,7 +246,7 @@ func volumePatches(mounts []filterMounts, opts Options, l *diag.List) []Object {
 			if len(excluded) > 0 {
 				msg += fmt.Sprintf(" (it matches %s, which deployment.istio.kind: %s excludes)", strings.Join(excluded, ", "), restrict)
 			}
-			fm.b.warnf("spec.selector", CodeNoWorkload, "include the workload manifests among the inputs, or check spec.selector.matchLabels",
+			fm.b.rep.Warnf("spec.selector", CodeNoWorkload, "include the workload manifests among the inputs, or check spec.selector.matchLabels",
 				"%s; no volume patch is generated and the proxy will not find the module", msg)
 		}
 	}
@@ -307,7 +292,7 @@ func (g *patchGroup) object(l *diag.List, byLabel bool) Object {
 			AnnotationUserVolumeMount: canonicalJSON(mntJSON),
 		}
 		if byLabel {
-			first.infof("spec.selector", CodeLabelPatchNote, "include the workload manifests among the inputs to merge with their annotations",
+			first.rep.Infof("spec.selector", CodeLabelPatchNote, "include the workload manifests among the inputs to merge with their annotations",
 				"the patch targets workloads by label (their metadata.labels must carry the selector's labels) and sets %s outright, replacing entries a workload already has", AnnotationUserVolume)
 		}
 	}
@@ -377,15 +362,6 @@ func labelSelector(m map[string]string) string {
 		parts = append(parts, k+"="+m[k])
 	}
 	return strings.Join(parts, ",")
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // toJSONTree turns a typed value into its generic JSON tree (numbers kept exact).

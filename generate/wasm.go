@@ -83,19 +83,19 @@ func (b *build) checkDialect() {
 	s := &b.f.Spec
 	v := b.opts.Istio
 	if len(s.Env) > 0 && !v.Has(compat.EnvVars) {
-		b.errorf("spec.env", CodeFeatureIstio, fmt.Sprintf("remove spec.env, or render for --istio-version %s or later", compat.EnvVars.Since()),
+		b.rep.Errorf("spec.env", CodeFeatureIstio, fmt.Sprintf("remove spec.env, or render for --istio-version %s or later", compat.EnvVars.Since()),
 			"Istio %s's proxy has no vm_config.environment_variables (it arrived with Envoy %s, in Istio %s)", v, compat.EnvVars.EnvoySince, compat.EnvVars.Since())
 	}
 	if s.FailStrategy == "open" && !v.Has(compat.FailOpen) {
-		b.errorf("spec.failStrategy", CodeFeatureIstio, fmt.Sprintf("use failStrategy: close, or render for --istio-version %s or later", compat.FailOpen.Since()),
+		b.rep.Errorf("spec.failStrategy", CodeFeatureIstio, fmt.Sprintf("use failStrategy: close, or render for --istio-version %s or later", compat.FailOpen.Since()),
 			"Istio %s's proxy has no fail_open; the filter would fail closed", v)
 	}
 	if b.in.ConfigIsBytes && b.dialect() == compat.DialectLegacy {
-		b.errorf("spec.configSchema.encoding", CodeLegacyConfig, fmt.Sprintf("use encoding json or canonical, or render for --istio-version %s or later", compat.TypedStructDialect.Since()),
+		b.rep.Errorf("spec.configSchema.encoding", CodeLegacyConfig, fmt.Sprintf("use encoding json or canonical, or render for --istio-version %s or later", compat.TypedStructDialect.Since()),
 			"Istio %s's Wasm filter takes its configuration as a string; binary configuration needs the v3 API", v)
 	}
 	if s.Priority != nil && !v.Has(compat.Priority) {
-		b.warnf("spec.priority", CodeFeatureIstio, fmt.Sprintf("remove spec.priority, or render for --istio-version %s or later", compat.Priority.Since()),
+		b.rep.Warnf("spec.priority", CodeFeatureIstio, fmt.Sprintf("remove spec.priority, or render for --istio-version %s or later", compat.Priority.Since()),
 			"Istio %s's EnvoyFilter has no priority field; it is left out", v)
 	}
 }
@@ -132,7 +132,7 @@ func localCode(filename string) *corev3.AsyncDataSource {
 func (b *build) any(path string, m proto.Message) *anypb.Any {
 	a, err := anypb.New(m)
 	if err != nil {
-		b.errorf(path, CodeInternal, "", "cannot encode %s: %v", m.ProtoReflect().Descriptor().FullName(), err)
+		b.rep.Errorf(path, CodeInternal, "", "cannot encode %s: %v", m.ProtoReflect().Descriptor().FullName(), err)
 		return nil
 	}
 	return a

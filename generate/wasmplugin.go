@@ -44,9 +44,9 @@ var workloadModes = map[string]typev1beta1.WorkloadMode{
 func wasmPluginStep(b *build) []Object {
 	// Asked for on its own, a WasmPlugin that cannot be made is an error; as part of
 	// --target all it is a warning next to the EnvoyFilter that is still made.
-	report := b.errorf
+	report := b.rep.Errorf
 	if b.opts.Target == TargetAll {
-		report = b.warnf
+		report = b.rep.Warnf
 	}
 	if v := b.opts.Istio; !v.Has(compat.WasmPlugin) {
 		report("metadata.name", CodeWasmPluginOld, fmt.Sprintf("render for --istio-version %s or later, or use --target istio", compat.WasmPlugin.Since()),
@@ -97,7 +97,7 @@ func wasmPluginStep(b *build) []Object {
 	}
 	p := s.Placement
 	if p.Phase == "" && (p.First || p.After != "" || (p.Before != "" && p.Before != compat.Router)) {
-		b.warnf("spec.placement", CodeWasmPlugin, "use placement.phase to order a WasmPlugin",
+		b.rep.Warnf("spec.placement", CodeWasmPlugin, "use placement.phase to order a WasmPlugin",
 			"a WasmPlugin cannot be placed before/after a named filter or first; it runs in the unspecified phase, just before the router")
 	}
 

@@ -3,6 +3,7 @@ package schema
 import (
 	"fmt"
 	"reflect"
+	"strings"
 
 	"github.com/wasmgen/wasmgen/diag"
 	yaml "go.yaml.in/yaml/v3"
@@ -102,12 +103,11 @@ func decodeFilterDeployment(file string, doc *yaml.Node) (*Document, diag.List) 
 		s.Selector.MatchLabels = ist.Labels
 		d.alias("spec.selector.matchLabels", "spec.deployment.istio.labels")
 		d.WorkloadKind = ist.Kind
-		switch ist.Kind {
-		case "", "Deployment", "DaemonSet", "StatefulSet":
-		default:
+		if w, ok := Workload(ist.Kind); ist.Kind != "" && (!ok || !w.Wasme) {
+			kinds := WorkloadKindNames(func(w WorkloadKind) bool { return w.Wasme })
 			dec.errs.Add(diag.Finding{Pos: d.Pos("spec.deployment.istio.kind"), Path: "spec.deployment.istio.kind", Severity: diag.Error, Code: CodeEnum,
-				Msg:  fmt.Sprintf("unknown workload kind %q; expected one of Deployment, DaemonSet, StatefulSet", ist.Kind),
-				Hint: diag.DidYouMean(ist.Kind, []string{"Deployment", "DaemonSet", "StatefulSet"})})
+				Msg:  fmt.Sprintf("unknown workload kind %q; expected one of %s", ist.Kind, strings.Join(kinds, ", ")),
+				Hint: diag.DidYouMean(ist.Kind, kinds)})
 		}
 	}
 	return d, dec.errs

@@ -4,11 +4,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/spf13/pflag"
 	"github.com/wasmgen/wasmgen/compat"
 	"github.com/wasmgen/wasmgen/diag"
+	"github.com/wasmgen/wasmgen/generate"
+	"github.com/wasmgen/wasmgen/protoconfig"
 
 	"github.com/wasmgen/wasmgen/yamltree"
 )
@@ -56,6 +59,23 @@ func limitFlags(fs *pflag.FlagSet) *yamltree.Limits {
 	fs.IntVar(&lim.MaxDepth, "max-depth", lim.MaxDepth, "deepest YAML/JSON nesting accepted")
 	fs.IntVar(&lim.MaxNodes, "max-nodes", lim.MaxNodes, "most YAML nodes per document, aliases expanded")
 	return &lim
+}
+
+// targetFlag registers --target with the given choices (generate.Targets or
+// KubernetesTargets) and returns a check of the value given.
+func targetFlag(fs *pflag.FlagSet, choices []string) (*string, func(stderr io.Writer) (generate.Target, int, bool)) {
+	t := fs.String("target", string(generate.TargetIstio), generate.TargetHelp(choices))
+	return t, func(stderr io.Writer) (generate.Target, int, bool) {
+		if !slices.Contains(choices, *t) {
+			return "", usageError(stderr, fs, "invalid --target %q; expected one of %s%s", *t, strings.Join(choices, ", "), hintFor(*t, choices)), false
+		}
+		return generate.Target(*t), 0, true
+	}
+}
+
+// importDepthFlag registers --max-import-depth.
+func importDepthFlag(fs *pflag.FlagSet) *int {
+	return fs.Int("max-import-depth", protoconfig.DefaultMaxImportDepth, "deepest proto import chain accepted")
 }
 
 func defaultIstioVersion() string { return compat.NewestIstio.String() }

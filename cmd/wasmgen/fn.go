@@ -51,6 +51,7 @@ type krmConfig struct {
 	root, target, istio *string
 	lim                 *yamltree.Limits
 	importDepth         *int
+	checkTarget         func(io.Writer) (generate.Target, int, bool)
 	files               *[]string // post-render only
 	namespace           *string   // post-render only
 }
@@ -62,10 +63,10 @@ func krmFlags(fs *pflag.FlagSet, postRender bool) *krmConfig {
 		c.namespace = fs.StringP("namespace", "n", "", "namespace of the manifests that name none (pass helm's -n)")
 	}
 	c.root = fs.String("root", "", "directory that file references must stay inside (default: the working directory)")
-	c.target = fs.String("target", "istio", "what to emit: istio, wasmplugin or all")
+	c.target, c.checkTarget = targetFlag(fs, generate.KubernetesTargets())
 	c.istio = fs.String("istio-version", defaultIstioVersion(), "Istio version whose dialect to emit, e.g. 1.5, 1.8, 1.24")
 	c.lim = limitFlags(fs)
-	c.importDepth = fs.Int("max-import-depth", 32, "deepest proto import chain accepted")
+	c.importDepth = importDepthFlag(fs)
 	return c
 }
 
@@ -73,8 +74,9 @@ func krmFlags(fs *pflag.FlagSet, postRender bool) *krmConfig {
 // references confined to --root and path annotations relative to the working
 // directory (where kustomize and kpt run exec functions).
 func (c *krmConfig) options(fs *pflag.FlagSet, stderr io.Writer) (krm.Options, int, bool) {
-	if !oneOf(*c.target, generate.Targets) {
-		return krm.Options{}, usageError(stderr, fs, "invalid --target %q; expected one of istio, wasmplugin, all%s", *c.target, hintFor(*c.target, generate.Targets)), false
+	target, code, ok := c.checkTarget(stderr)
+	if !ok {
+		return krm.Options{}, code, false
 	}
 	minor, err := parseIstio(*c.istio, stderr)
 	if err != nil {
@@ -91,7 +93,7 @@ func (c *krmConfig) options(fs *pflag.FlagSet, stderr io.Writer) (krm.Options, i
 	}
 	opts := krm.Options{
 		Render: render.Options{
-			Generate:       generate.Options{Target: generate.Target(*c.target), Istio: minor},
+			Generate:       generate.Options{Target: target, Istio: minor},
 			Limits:         *c.lim,
 			MaxImportDepth: *c.importDepth,
 		},

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"strings"
 
 	"github.com/wasmgen/wasmgen/diag"
 	"github.com/wasmgen/wasmgen/generate"
@@ -20,14 +19,14 @@ func runRender(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	files := fs.StringArrayP("filename", "f", nil, "spec file, directory or - for stdin (repeatable); workload manifests may be among them")
 	out := fs.StringP("output-dir", "o", "", "write one file per object and a kustomization.yaml into this directory")
 	root := fs.String("root", "", "directory that file references must stay inside (default: the working directory)")
-	target := fs.String("target", "istio", "what to emit: istio, wasmplugin, envoy or all")
+	_, checkTarget := targetFlag(fs, generate.Targets())
 	istio := fs.String("istio-version", defaultIstioVersion(), "Istio version whose dialect to emit, e.g. 1.5, 1.8, 1.24")
 	format := fs.String("format", "yaml", "stdout format: yaml or json")
 	resolve := fs.Bool("resolve", false, "resolve image tags to digests (the only mode that uses the network)")
 	force := fs.Bool("force", false, "let -o overwrite files that wasmgen did not write")
 	strict := fs.Bool("strict", false, "treat warnings as errors (nothing is written)")
 	lim := limitFlags(fs)
-	importDepth := fs.Int("max-import-depth", 32, "deepest proto import chain accepted")
+	importDepth := importDepthFlag(fs)
 	if code, done := parseFlags(fs, args, stdout, stderr); done {
 		return code
 	}
@@ -37,8 +36,9 @@ func runRender(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if len(*files) == 0 {
 		return usageError(stderr, fs, "no input; pass a spec with -f FILE, -f DIR or -f -")
 	}
-	if !oneOf(*target, generate.Targets) {
-		return usageError(stderr, fs, "invalid --target %q; expected one of %s%s", *target, strings.Join(generate.Targets, ", "), hintFor(*target, generate.Targets))
+	target, code, ok := checkTarget(stderr)
+	if !ok {
+		return code
 	}
 	if *format != "yaml" && *format != "json" {
 		return usageError(stderr, fs, "invalid --format %q; expected yaml or json", *format)
@@ -60,7 +60,7 @@ func runRender(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return exitInvalid
 	}
 	opts := render.Options{
-		Generate:       generate.Options{Target: generate.Target(*target), Istio: minor},
+		Generate:       generate.Options{Target: target, Istio: minor},
 		Limits:         *lim,
 		MaxImportDepth: *importDepth,
 	}
@@ -68,7 +68,7 @@ func runRender(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		opts.Resolve = func(ref string) (string, error) { return module.Resolve(context.Background(), ref) }
 	}
 	res, l := render.Compile(srcs, r, opts)
-	code := printFindings(stderr, l, *strict)
+	code = printFindings(stderr, l, *strict)
 	if code != exitOK {
 		fmt.Fprintf(stderr, "%s; nothing was written\n", diag.Summary(l))
 		return code
@@ -116,15 +116,6 @@ func runRender(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 func internalError(stderr io.Writer, err error) int {
 	fmt.Fprintf(stderr, "wasmgen: internal error: %v\nThis is a bug in wasmgen; please report it with the input that caused it and the output of 'wasmgen version'.\n", err)
 	return exitUsage
-}
-
-func oneOf(v string, allowed []string) bool {
-	for _, a := range allowed {
-		if v == a {
-			return true
-		}
-	}
-	return false
 }
 
 func hintFor(v string, allowed []string) string {

@@ -7,24 +7,14 @@ import (
 	"github.com/wasmgen/wasmgen/yamltree"
 )
 
-// podTemplatePath is where each workload kind keeps its pod template's metadata.
-var podTemplatePath = map[string][]string{
-	"Deployment":  {"spec", "template", "metadata"},
-	"StatefulSet": {"spec", "template", "metadata"},
-	"DaemonSet":   {"spec", "template", "metadata"},
-	"ReplicaSet":  {"spec", "template", "metadata"},
-	"Job":         {"spec", "template", "metadata"},
-	"CronJob":     {"spec", "jobTemplate", "spec", "template", "metadata"},
-	"Pod":         {"metadata"},
-}
-
 // WorkloadOf reads a pod-owning manifest's identity and pod template metadata.
 func WorkloadOf(d Doc) (generate.Workload, bool) {
 	apiVersion, kind := yamltree.TypeMeta(d.Node)
-	path, ok := podTemplatePath[kind]
+	wk, ok := schema.Workload(kind)
 	if !ok {
 		return generate.Workload{}, false
 	}
+	path := append(append([]string(nil), wk.Template...), "metadata")
 	meta := yamltree.Field(d.Node, "metadata")
 	w := generate.Workload{
 		APIVersion: apiVersion, Kind: kind, File: d.File,

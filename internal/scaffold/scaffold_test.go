@@ -104,7 +104,7 @@ func TestScaffoldRendersClean(t *testing.T) {
 		if err := yaml.Unmarshal(spec, &doc); err != nil || doc.Metadata.Name != name {
 			t.Errorf("%s: metadata.name decodes as %#v (%v)", name, doc.Metadata.Name, err)
 		}
-		for _, target := range generate.Targets {
+		for _, target := range generate.Targets() {
 			for _, minor := range []compat.Istio{5, 8, 12, compat.NewestIstio} {
 				if minor < 12 && (target == "wasmplugin" || target == "all") {
 					continue // WasmPlugin arrived in Istio 1.12 (WG2009)

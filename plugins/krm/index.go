@@ -2,6 +2,7 @@ package krm
 
 import (
 	"github.com/wasmgen/wasmgen/generate"
+	"github.com/wasmgen/wasmgen/schema"
 )
 
 // workloadIndex finds the workloads a selector matches without trying every
@@ -56,14 +57,8 @@ func (x *workloadIndex) match(ns string, sel map[string]string) []int {
 	return out
 }
 
-// podPaths is where each pod-owning kind keeps its pod template (metadata and
-// spec): the kinds render.WorkloadOf reads and generate patches.
-var podPaths = map[string][]string{
-	"Deployment":  {"spec", "template"},
-	"StatefulSet": {"spec", "template"},
-	"DaemonSet":   {"spec", "template"},
-	"ReplicaSet":  {"spec", "template"},
-	"Job":         {"spec", "template"},
-	"CronJob":     {"spec", "jobTemplate", "spec", "template"},
-	"Pod":         {},
+// podPath is where a pod-owning kind keeps its pod template (metadata and spec).
+func podPath(kind string) ([]string, bool) {
+	w, ok := schema.Workload(kind)
+	return w.Template, ok
 }

@@ -84,7 +84,7 @@ func TestWorkloadKindRestrictsByRealKind(t *testing.T) {
 			}
 			var patched []string
 			for _, it := range out.Items {
-				if _, ok := podPaths[it.GetKind()]; !ok {
+				if _, ok := podPath(it.GetKind()); !ok {
 					continue
 				}
 				s, _ := kio.StringAll([]*yaml.RNode{it})

@@ -20,7 +20,7 @@ import (
 // so every other field, comment and style of the item stays; an entry that is
 // already as the patch wants it is not touched at all.
 func applyPatch(item *yaml.RNode, kind string, p generate.PodTemplatePatch) (bool, error) {
-	path, ok := podPaths[kind]
+	path, ok := podPath(kind)
 	if !ok {
 		return false, fmt.Errorf("kind %s has no pod template", kind)
 	}

@@ -58,7 +58,13 @@ type run struct {
 
 // generatedKinds are the kinds of generated objects; items of these kinds with the
 // same identity are replaced rather than duplicated on a second run.
-var generatedKinds = map[string]bool{generate.KindEnvoyFilter: true, generate.KindWasmPlugin: true, generate.KindConfigMap: true}
+var generatedKinds = func() map[string]bool {
+	m := map[string]bool{}
+	for _, k := range generate.GeneratedKinds() {
+		m[k] = true
+	}
+	return m
+}()
 
 // Run is the function's work: it compiles the filters among items, in
 // functionConfig and in specs, and returns the output items with the findings.
@@ -128,7 +134,7 @@ func (r *run) scan() {
 			r.hasPathItem = true
 		}
 		isFilter := kind == schema.Kind || kind == schema.WasmeKind
-		_, isWorkload := podPaths[kind]
+		_, isWorkload := podPath(kind)
 		if !isFilter && !isWorkload && !generatedKinds[kind] {
 			continue
 		}
@@ -244,14 +250,10 @@ func (r *run) configMapOptions(fc *yaml.RNode, id *yaml.ResourceIdentifier) {
 			}
 			r.opts.Render.Generate.Istio = ver
 		case "target":
-			ok := false
-			for _, t := range generate.Targets {
-				ok = ok || t == v
-			}
-			if !ok {
+			if targets := generate.KubernetesTargets(); !slices.Contains(targets, v) {
 				r.add(diag.Finding{Path: "data.target", Severity: diag.Error, Code: CodeIstioVersion,
-					Msg:  fmt.Sprintf("invalid target %q; expected one of %s", v, strings.Join(generate.Targets, ", ")),
-					Hint: diag.DidYouMean(v, generate.Targets)}, id)
+					Msg:  fmt.Sprintf("invalid target %q; expected one of %s", v, strings.Join(targets, ", ")),
+					Hint: diag.DidYouMean(v, targets)}, id)
 				continue
 			}
 			r.opts.Render.Generate.Target = generate.Target(v)
@@ -395,7 +397,7 @@ func (r *run) place(o generate.Object, n *yaml.RNode, patch bool) error {
 	id := identity(o.APIVersion, o.Kind, o.Namespace, o.Name)
 	if i, ok := r.generated[id]; ok {
 		old := r.items[i]
-		if _, isWorkload := podPaths[o.Kind]; isWorkload && !patch {
+		if _, isWorkload := podPath(o.Kind); isWorkload && !patch {
 			return nil
 		}
 		if equalIgnoringFileAnnotations(old, n) {
