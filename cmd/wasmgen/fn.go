@@ -9,9 +9,9 @@ import (
 	"github.com/spf13/pflag"
 	"github.com/wasmgen/wasmgen/diag"
 	"github.com/wasmgen/wasmgen/generate"
+	"github.com/wasmgen/wasmgen/internal/compile"
 	"github.com/wasmgen/wasmgen/internal/load"
-	"github.com/wasmgen/wasmgen/internal/render"
-	"github.com/wasmgen/wasmgen/plugins/krm"
+	"github.com/wasmgen/wasmgen/internal/krm"
 
 	"github.com/wasmgen/wasmgen/yamltree"
 )
@@ -92,7 +92,7 @@ func (c *krmConfig) options(fs *pflag.FlagSet, stderr io.Writer) (krm.Options, i
 		return krm.Options{}, usageError(stderr, fs, "%v", err), false
 	}
 	opts := krm.Options{
-		Render: render.Options{
+		Render: compile.Options{
 			Generate:       generate.Options{Target: target, Istio: minor},
 			Limits:         *c.lim,
 			MaxImportDepth: *c.importDepth,

@@ -9,8 +9,8 @@ import (
 	"testing"
 
 	"github.com/wasmgen/wasmgen/diag"
+	"github.com/wasmgen/wasmgen/internal/compile"
 	"github.com/wasmgen/wasmgen/internal/load"
-	"github.com/wasmgen/wasmgen/internal/render"
 	"github.com/wasmgen/wasmgen/validate"
 
 	"github.com/wasmgen/wasmgen/compat"
@@ -85,7 +85,7 @@ func compare(t *testing.T, name, got string) {
 // every object: a byte comparison alone would bless a wrong golden.
 func checkOutput(t *testing.T, out string, minor compat.Istio) {
 	t.Helper()
-	docs, errs := render.Parse([]load.Source{{Name: "out.golden", Data: []byte(out)}}, yamltree.DefaultLimits)
+	docs, errs := compile.Parse([]load.Source{{Name: "out.golden", Data: []byte(out)}}, yamltree.DefaultLimits)
 	if errs.HasErrors() {
 		t.Fatalf("output does not parse: %v", errs)
 	}

@@ -5,9 +5,9 @@ import (
 	"io"
 
 	"github.com/wasmgen/wasmgen/diag"
+	"github.com/wasmgen/wasmgen/internal/compile"
 	"github.com/wasmgen/wasmgen/internal/load"
-	"github.com/wasmgen/wasmgen/internal/render"
-	"github.com/wasmgen/wasmgen/plugins/krm"
+	"github.com/wasmgen/wasmgen/internal/krm"
 	"github.com/wasmgen/wasmgen/schema"
 
 	"github.com/wasmgen/wasmgen/yamltree"
@@ -40,7 +40,7 @@ func runPostRender(args []string, stdin io.Reader, stdout, stderr io.Writer) int
 		}
 		return exitInvalid
 	}
-	docs, l := render.Parse(srcs, *cfg.lim)
+	docs, l := compile.Parse(srcs, *cfg.lim)
 	dirs := map[string]string{}
 	for _, s := range srcs {
 		dirs[s.Name] = s.Dir

@@ -7,9 +7,9 @@ import (
 
 	"github.com/wasmgen/wasmgen/diag"
 	"github.com/wasmgen/wasmgen/generate"
+	"github.com/wasmgen/wasmgen/internal/compile"
 	"github.com/wasmgen/wasmgen/internal/load"
 	"github.com/wasmgen/wasmgen/internal/outdir"
-	"github.com/wasmgen/wasmgen/internal/render"
 	"github.com/wasmgen/wasmgen/manifest"
 	"github.com/wasmgen/wasmgen/module"
 )
@@ -59,7 +59,7 @@ func runRender(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 		return exitInvalid
 	}
-	opts := render.Options{
+	opts := compile.Options{
 		Generate:       generate.Options{Target: target, Istio: minor},
 		Limits:         *lim,
 		MaxImportDepth: *importDepth,
@@ -67,7 +67,7 @@ func runRender(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if *resolve {
 		opts.Resolve = func(ref string) (string, error) { return module.Resolve(context.Background(), ref) }
 	}
-	res, l := render.Compile(srcs, r, opts)
+	res, l := compile.Compile(srcs, r, opts)
 	code = printFindings(stderr, l, *strict)
 	if code != exitOK {
 		fmt.Fprintf(stderr, "%s; nothing was written\n", diag.Summary(l))

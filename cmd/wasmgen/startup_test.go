@@ -23,7 +23,7 @@ func TestStartupLinksNoHeavyInit(t *testing.T) {
 		deps[p] = true
 	}
 	for p, why := range map[string]string{
-		"sigs.k8s.io/kustomize/kyaml/fn/framework":  "links kube-openapi's validators (~7 ms of init); plugins/krm has its own ResourceList",
+		"sigs.k8s.io/kustomize/kyaml/fn/framework":  "links kube-openapi's validators (~7 ms of init); internal/krm has its own ResourceList",
 		"k8s.io/kube-openapi/pkg/validation/strfmt": "compiles dozens of format regexps at init (~6 ms)",
 		"k8s.io/api/core/v1":                        "with apimachinery ~2 ms of init and ~8 MB of binary; generate/kube.go has the few types wasmgen emits",
 		"k8s.io/apimachinery/pkg/runtime":           "scheme registration at init",

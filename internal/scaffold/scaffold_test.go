@@ -7,8 +7,8 @@ import (
 	"testing"
 
 	"github.com/wasmgen/wasmgen/generate"
+	"github.com/wasmgen/wasmgen/internal/compile"
 	"github.com/wasmgen/wasmgen/internal/load"
-	"github.com/wasmgen/wasmgen/internal/render"
 	yaml "go.yaml.in/yaml/v3"
 
 	"github.com/wasmgen/wasmgen/compat"
@@ -71,6 +71,8 @@ func TestCheckName(t *testing.T) {
 // memFiles serves the scaffold's own files to the pipeline.
 type memFiles map[string][]byte
 
+func (memFiles) Rel(abs string) string { return abs }
+
 func (m memFiles) ReadFile(_, ref string) ([]byte, string, error) {
 	b, ok := m[strings.TrimPrefix(ref, "./")]
 	if !ok {
@@ -110,12 +112,12 @@ func TestScaffoldRendersClean(t *testing.T) {
 					continue // WasmPlugin arrived in Istio 1.12 (WG2009)
 				}
 				t.Run(fmt.Sprintf("%.12s/%s/1.%d", name, target, minor), func(t *testing.T) {
-					opts := render.Options{
+					opts := compile.Options{
 						Generate: generate.Options{Target: generate.Target(target), Istio: minor},
 						Limits:   yamltree.DefaultLimits,
 					}
 					src := []load.Source{{Name: "filter.yaml", Dir: "/scaffold", Data: spec}}
-					res, l := render.Compile(src, fsys, opts)
+					res, l := compile.Compile(src, fsys, opts)
 					if len(l) > 0 {
 						t.Errorf("findings:\n%v", l)
 					}

@@ -1,4 +1,4 @@
-package render
+package compile
 
 import (
 	"errors"
@@ -17,6 +17,8 @@ import (
 
 // memFiles is an in-memory Files: the pipeline never touches the disk itself.
 type memFiles map[string][]byte
+
+func (memFiles) Rel(abs string) string { return abs }
 
 func (m memFiles) ReadFile(dir, ref string) ([]byte, string, error) {
 	p := path.Join(dir, ref)

@@ -9,7 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/wasmgen/wasmgen/internal/load"
-	"github.com/wasmgen/wasmgen/plugins/krm"
+	"github.com/wasmgen/wasmgen/internal/krm"
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/fn/framework/command"
 	"sigs.k8s.io/kustomize/kyaml/fn/framework/frameworktestutil"

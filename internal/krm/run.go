@@ -11,7 +11,7 @@ import (
 	"github.com/wasmgen/wasmgen/compat"
 	"github.com/wasmgen/wasmgen/diag"
 	"github.com/wasmgen/wasmgen/generate"
-	"github.com/wasmgen/wasmgen/internal/render"
+	"github.com/wasmgen/wasmgen/internal/compile"
 	"github.com/wasmgen/wasmgen/manifest"
 	"github.com/wasmgen/wasmgen/schema"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
@@ -31,7 +31,7 @@ type locator struct {
 
 // filterDoc is one filter to compile.
 type filterDoc struct {
-	doc  render.Doc
+	doc  compile.Doc
 	dir  string
 	item int // index in the items, -1 for functionConfig and specs
 	path string
@@ -158,12 +158,12 @@ func (r *run) scan() {
 			keys[key] = 1
 		}
 		r.locs[key] = &locator{ref: ref(apiVersion, kind, ns, name), file: path, index: atoi(index)}
-		doc := render.Doc{File: key, Node: r.merged(key, n)}
+		doc := compile.Doc{File: key, Node: r.merged(key, n)}
 		if isFilter {
 			r.filters = append(r.filters, filterDoc{doc: doc, dir: r.dirOf(path), item: i, path: path})
 			continue
 		}
-		w, ok := render.WorkloadOf(doc)
+		w, ok := compile.WorkloadOf(doc)
 		if !ok {
 			continue
 		}
@@ -219,7 +219,7 @@ func (r *run) functionConfig(fc *yaml.RNode) {
 			key += "#functionConfig"
 		}
 		r.locs[key] = &locator{ref: id, file: path, index: atoi(index)}
-		r.filters = append(r.filters, filterDoc{doc: render.Doc{File: key, Node: r.merged(key, n)}, dir: r.dirOf(path), item: -1, path: path})
+		r.filters = append(r.filters, filterDoc{doc: compile.Doc{File: key, Node: r.merged(key, n)}, dir: r.dirOf(path), item: -1, path: path})
 	case "ConfigMap":
 		r.configMapOptions(fc, id)
 	default:
@@ -268,19 +268,12 @@ func (r *run) configMapOptions(fc *yaml.RNode, id *yaml.ResourceIdentifier) {
 // compile decodes, checks and resolves each filter (each alone, so its findings are
 // known to be about it), then checks them together for duplicates.
 func (r *run) compile() []generate.Input {
-	var inputs []generate.Input
-	var docs []*schema.Document
-	for _, f := range r.filters {
-		in, doc, l := render.Filter(f.doc, f.dir, r.opts.Files, r.opts.Render)
-		r.addAll(l, r.locs[f.doc.File])
-		if doc != nil {
-			docs = append(docs, doc)
-		}
-		if in != nil {
-			inputs = append(inputs, *in)
-		}
+	srcs := make([]compile.Source, len(r.filters))
+	for i, f := range r.filters {
+		srcs[i] = compile.Source{Doc: f.doc, Dir: f.dir}
 	}
-	r.addAll(schema.Duplicates(docs), nil)
+	inputs, l := compile.Filters(srcs, r.opts.Files, r.opts.Render)
+	r.addAll(l, nil)
 	return inputs
 }
 

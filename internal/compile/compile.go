@@ -1,7 +1,11 @@
-// Package render is the pipeline behind `wasmgen render` and `wasmgen fn`: parse,
-// decode, check, resolve file references, default, generate. File access goes
-// through the Files interface, so tests and the KRM function choose what it sees.
-package render
+// Package compile is the pipeline every adapter runs: parse the inputs (large files
+// on every core), decode and check each filter, resolve its file references, default
+// it, generate its objects, and lint the Istio and Envoy documents among the inputs.
+// `wasmgen render` calls Compile, `wasmgen validate` Check, the KRM function and the
+// post-renderer Filters and generate.Objects with workloads of their own. File
+// access goes through the Files interface, so tests and the KRM function choose what
+// it sees.
+package compile
 
 import (
 	"crypto/sha256"
@@ -25,6 +29,9 @@ import (
 // Files reads the files specs refer to; *load.Root is the real one.
 type Files interface {
 	ReadFile(dir, ref string) (data []byte, abs string, err error)
+	// Rel names an absolute path relative to the root (how a bootstrap names a
+	// local module, so the output does not depend on the checkout).
+	Rel(abs string) string
 }
 
 // Options for one run.
@@ -49,79 +56,32 @@ const (
 	CodeNotProxyWasm = "WG4003" // module.path is WebAssembly but not proxy-wasm
 )
 
-// Doc is one parsed input document.
-type Doc struct {
-	File string
-	Node *yaml.Node
-}
-
-// Parse splits sources into documents.
-func Parse(srcs []load.Source, lim yamltree.Limits) ([]Doc, diag.List) {
-	var docs []Doc
-	var l diag.List
-	for _, s := range srcs {
-		nodes, errs := yamltree.ParseDocuments(s.Name, s.Data, lim)
-		l.Append(errs)
-		for _, n := range nodes {
-			docs = append(docs, Items(Doc{File: s.Name, Node: n})...)
-		}
-	}
-	return docs, l
-}
-
-// Items expands a `v1` List (what `kubectl get -o yaml` and `render --format
-// json` write) into its items, as kubectl does; any other document is itself.
-func Items(d Doc) []Doc {
-	apiVersion, kind := yamltree.TypeMeta(d.Node)
-	items := yamltree.Field(d.Node, "items")
-	if apiVersion != "v1" || kind != "List" || items == nil || items.Kind != yaml.SequenceNode {
-		return []Doc{d}
-	}
-	out := make([]Doc, 0, len(items.Content))
-	for _, it := range items.Content {
-		out = append(out, Doc{File: d.File, Node: it})
-	}
-	return out
-}
-
 // Result is what a run produced.
 type Result struct {
 	Inputs  []generate.Input
 	Objects []generate.Object
-	// Other counts documents that were neither filters nor workloads.
-	Other int
 }
 
 // Compile runs the whole pipeline over the sources. Objects are generated only when
 // no input has an error, so a bad input never yields partial output.
 func Compile(srcs []load.Source, files Files, opts Options) (*Result, diag.List) {
 	docs, l := Parse(srcs, opts.Limits)
-	dirs := map[string]string{}
-	for _, s := range srcs {
-		dirs[s.Name] = s.Dir
-	}
-	res := &Result{}
-	var filterDocs []*schema.Document
+	dirs := dirsOf(srcs)
+	var filters []Source
 	for _, d := range docs {
 		switch {
 		case schema.IsFilter(d.Node):
-			in, doc, errs := Filter(d, dirs[d.File], files, opts)
-			l.Append(errs)
-			if doc != nil {
-				filterDocs = append(filterDocs, doc)
-			}
-			if in != nil {
-				res.Inputs = append(res.Inputs, *in)
-			}
+			filters = append(filters, Source{Doc: d, Dir: dirs[d.File]})
 		default:
 			if w, ok := WorkloadOf(d); ok {
 				opts.Generate.Workloads = append(opts.Generate.Workloads, w)
-			} else {
-				res.Other++
 			}
 		}
 	}
-	l.Append(schema.Duplicates(filterDocs))
+	res := &Result{}
+	var errs diag.List
+	res.Inputs, errs = Filters(filters, files, opts)
+	l.Append(errs)
 	if len(res.Inputs) == 0 && !l.HasErrors() {
 		l.Add(diag.Finding{Severity: diag.Error, Code: CodeNoFilters, Msg: fmt.Sprintf("no %s or %s found in the inputs", schema.Kind, schema.WasmeKind),
 			Hint: "run `wasmgen init` to scaffold one"})
@@ -135,6 +95,42 @@ func Compile(srcs []load.Source, files Files, opts Options) (*Result, diag.List)
 	res.Objects = objs
 	l.Sort()
 	return res, l
+}
+
+// Source is a filter document with the directory its file references resolve in.
+type Source struct {
+	Doc Doc
+	Dir string
+}
+
+// Filters decodes, checks and resolves each filter (each alone, so its findings are
+// about it), then checks them together: the step every adapter shares. It returns
+// the inputs of the filters without errors.
+func Filters(srcs []Source, files Files, opts Options) ([]generate.Input, diag.List) {
+	var l diag.List
+	var inputs []generate.Input
+	var docs []*schema.Document
+	for _, s := range srcs {
+		in, doc, errs := Filter(s.Doc, s.Dir, files, opts)
+		l.Append(errs)
+		if doc != nil {
+			docs = append(docs, doc)
+		}
+		if in != nil {
+			inputs = append(inputs, *in)
+		}
+	}
+	l.Append(schema.Duplicates(docs))
+	return inputs, l
+}
+
+// dirsOf maps each input's name to the directory its references resolve in.
+func dirsOf(srcs []load.Source) map[string]string {
+	dirs := make(map[string]string, len(srcs))
+	for _, s := range srcs {
+		dirs[s.Name] = s.Dir
+	}
+	return dirs
 }
 
 // Filter decodes, checks and resolves one filter document. The Input is nil when
@@ -205,10 +201,7 @@ func readModule(in *generate.Input, dir string, files Files, opts Options) diag.
 	in.ModuleData = b
 	// The bootstrap names the module relative to the root (where Envoy is meant to
 	// start): an absolute path would make the output depend on the checkout.
-	in.ModuleFile = abs
-	if r, ok := files.(interface{ Rel(string) string }); ok {
-		in.ModuleFile = r.Rel(abs)
-	}
+	in.ModuleFile = files.Rel(abs)
 	return l
 }
 

@@ -35,7 +35,7 @@ import (
 	"path/filepath"
 
 	"github.com/wasmgen/wasmgen/diag"
-	"github.com/wasmgen/wasmgen/internal/render"
+	"github.com/wasmgen/wasmgen/internal/compile"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
@@ -61,10 +61,10 @@ const (
 // Options configure one run.
 type Options struct {
 	// Render is the pipeline's options (target, Istio version, limits).
-	Render render.Options
+	Render compile.Options
 	// Files reads the files specs refer to (module.path, configSchema.proto); the
 	// command passes a *load.Root at the working directory.
-	Files render.Files
+	Files compile.Files
 	// Dir is the absolute directory that items' path annotations are relative to
 	// (the working directory: kustomize runs exec functions in the kustomization
 	// root, kpt in the package). A spec's file references resolve against
@@ -142,11 +142,8 @@ func (o Output) HasErrors() bool {
 // Spec is a filter document given outside the items (post-render's -f), with the
 // directory its file references resolve against.
 type Spec struct {
-	Doc render.Doc
+	Doc compile.Doc
 	Dir string
-	// DefaultNamespace is the namespace of workloads that name none (Helm charts
-	// usually leave it to `helm install -n`); "" means "default".
-	DefaultNamespace string
 }
 
 func itemPath(n *yaml.RNode) (path, index string) {
