@@ -197,3 +197,24 @@ func uniqueFileNames(objs []Object) {
 func fileName(kind, name, ext string) string {
 	return strings.ToLower(kind) + "-" + name + "." + ext
 }
+
+// Rules is the catalogue of the generator's codes.
+var Rules = []diag.Rule{
+	{Code: CodeIstioVersion, Severity: diag.Error, Consumer: "wasmgen", Summary: "an Istio release wasmgen cannot emit for"},
+	{Code: CodeDelivery, Severity: diag.Error, Consumer: "wasmgen", Summary: "a delivery that does not fit the module source"},
+	{Code: CodeNeedSHA256, Severity: diag.Error, Consumer: "wasme cache", Summary: "hostPath delivery without the module's sha256"},
+	{Code: CodeTooLarge, Severity: diag.Error, Consumer: "Kubernetes", Summary: "a module too large for a ConfigMap (1 MiB)"},
+	{Code: CodeDeliveryIstio, Severity: diag.Error, Consumer: "istio-agent", Summary: "a delivery the target Istio cannot do"},
+	{Code: CodeFeatureIstio, Severity: diag.Error, Consumer: "Envoy", Summary: "a spec field the target proxy does not know"},
+	{Code: CodeLegacyConfig, Severity: diag.Error, Consumer: "Envoy", Summary: "binary configuration on the 1.5–1.6 dialect, whose configuration is a string"},
+	{Code: CodeWasmPlugin, Severity: diag.Error, Consumer: "istiod", Summary: "the spec cannot be a WasmPlugin"},
+	{Code: CodeWasmPluginOld, Severity: diag.Error, Consumer: "istiod", Summary: "WasmPlugin before Istio 1.12"},
+	{Code: CodePhase, Severity: diag.Info, Consumer: "istiod", Summary: "a phase placement relies on an Istio filter that may be absent"},
+	{Code: CodeEnvoySource, Severity: diag.Error, Consumer: "Envoy", Summary: "a standalone Envoy cannot load the module (it cannot pull images)"},
+	{Code: CodeNoWorkload, Severity: diag.Warning, Consumer: "wasmgen", Summary: "no given workload matches the selector: no volume patch"},
+	{Code: CodeAnnotation, Severity: diag.Warning, Consumer: "Istio injector", Summary: "a workload's userVolume annotation is not JSON wasmgen can merge"},
+	{Code: CodeImageVolume, Severity: diag.Info, Consumer: "Kubernetes", Summary: "image volumes need Kubernetes 1.33+"},
+	{Code: CodeInternal, Severity: diag.Error, Consumer: "wasmgen", Summary: "a value could not be encoded (a bug of wasmgen)"},
+	{Code: CodeWorkloadKind, Severity: diag.Warning, Consumer: "wasmgen", Summary: "the selector matches a kind wasmgen does not patch"},
+	{Code: CodeLabelPatchNote, Severity: diag.Info, Consumer: "kustomize", Summary: "a label-targeted patch replaces the annotations a workload has"},
+}

@@ -790,3 +790,25 @@ func FuzzPluginConfig(f *testing.F) {
 		}
 	})
 }
+
+// TestRefusals: what the generator refuses outright, each with its code.
+func TestRefusals(t *testing.T) {
+	in := input(t, "f", "module: {image: 'ghcr.io/x/f@sha256:"+testSHA+"'}")
+	if _, l := Objects([]Input{in}, Options{Istio: 4}); !hasCode(l, CodeIstioVersion, diag.Error) {
+		t.Errorf("Istio 1.4: %v", l)
+	}
+	bin := in
+	bin.ConfigIsBytes = true
+	if _, l := render(t, Options{Istio: 5}, bin); !hasCode(l, CodeLegacyConfig, diag.Error) {
+		t.Errorf("binary config on 1.5: %v", l)
+	}
+	if _, l := render(t, Options{Istio: 9}, bin); hasCode(l, CodeLegacyConfig, diag.Error) {
+		t.Errorf("binary config on 1.9 is fine: %v", l)
+	}
+	// A workload of a kind with no pod template to patch, given by an API caller.
+	wl := []Workload{{APIVersion: "v1", Kind: "Service", Name: "s", Namespace: "bookinfo", PodLabels: map[string]string{"app": "productpage", "version": "v1"}}}
+	path := input(t, "f", "module: {path: f.wasm}")
+	if _, l := render(t, Options{Workloads: wl}, path); !hasCode(l, CodeWorkloadKind, diag.Warning) {
+		t.Errorf("a Service as a workload: %v", l)
+	}
+}

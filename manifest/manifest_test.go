@@ -16,6 +16,8 @@ import (
 	"github.com/wasmgen/wasmgen/schema"
 
 	"github.com/wasmgen/wasmgen/yamltree"
+
+	"github.com/wasmgen/wasmgen/internal/testutil"
 )
 
 const sha = "72ad74e260c99fd77bbfd62f5dfab16af666dbdee8bacca39d97eafe60c69584"
@@ -77,7 +79,7 @@ func objects(t testing.TB, target generate.Target) []generate.Object {
 func golden(t *testing.T, name string, got []byte) {
 	t.Helper()
 	path := filepath.Join("testdata", name)
-	if os.Getenv("WASMGEN_UPDATE") == "1" {
+	if testutil.Update() {
 		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 			t.Fatal(err)
 		}

@@ -5,12 +5,14 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/wasmgen/wasmgen/internal/testutil"
 )
 
 // TestInspectGolden pins `wasmgen inspect` output, text and JSON.
 // WASMGEN_UPDATE=1 rewrites testdata/golden.
 func TestInspectGolden(t *testing.T) {
-	update := os.Getenv("WASMGEN_UPDATE") == "1"
+	update := testutil.Update()
 	mod := proxyModule(ABI021)
 	notProxy := wasmModule(typeSection, section(secExport, vec(export("_start", 0, 0))))
 	layoutReport := func(c imageCase) func(t *testing.T) *Report {

@@ -1112,3 +1112,24 @@ func article(k protoreflect.Kind) string {
 	}
 	return "a"
 }
+
+// Rules is the catalogue of the config checks' codes (how protojson, the filter's
+// own parser of its config, refuses a value).
+var Rules = []diag.Rule{
+	{Code: CodeUnknownField, Severity: diag.Error, Consumer: "protojson", Summary: "a field the config message does not have"},
+	{Code: CodeDuplicateField, Severity: diag.Error, Consumer: "protojson", Summary: "a field set twice (also under its other JSON name)"},
+	{Code: CodeOneof, Severity: diag.Error, Consumer: "protojson", Summary: "two members of one oneof"},
+	{Code: CodeType, Severity: diag.Error, Consumer: "protojson", Summary: "a value of the wrong JSON type"},
+	{Code: CodeInt, Severity: diag.Error, Consumer: "protojson", Summary: "not an integer of the field's range"},
+	{Code: CodeUnsigned, Severity: diag.Error, Consumer: "protojson", Summary: "a negative number for an unsigned field"},
+	{Code: CodeFloat, Severity: diag.Error, Consumer: "protojson", Summary: "not a number of the field's range"},
+	{Code: CodeEnum, Severity: diag.Error, Consumer: "protojson", Summary: "not a name or number of the enum"},
+	{Code: CodeBytes, Severity: diag.Error, Consumer: "protojson", Summary: "bytes that are not base64"},
+	{Code: CodeMapKey, Severity: diag.Error, Consumer: "protojson", Summary: "a map key not of the key type, or given twice"},
+	{Code: CodeDuration, Severity: diag.Error, Consumer: "protojson", Summary: "not a google.protobuf.Duration"},
+	{Code: CodeTimestamp, Severity: diag.Error, Consumer: "protojson", Summary: "not a google.protobuf.Timestamp"},
+	{Code: CodeFieldMask, Severity: diag.Error, Consumer: "protojson", Summary: "not a google.protobuf.FieldMask"},
+	{Code: CodeAny, Severity: diag.Error, Consumer: "protojson", Summary: "a malformed Any, or one naming a type the proto does not define"},
+	{Code: CodeRequired, Severity: diag.Error, Consumer: "protojson", Summary: "a proto2 required field is missing"},
+	{Code: CodeAuthority, Severity: diag.Error, Consumer: "protojson", Summary: "protojson refuses what the checker passed (a bug of the checker, reported, not hidden)"},
+}

@@ -323,3 +323,13 @@ func findFullName(f protoreflect.FileDescriptor, name protoreflect.FullName, see
 	}
 	return nil
 }
+
+// Rules is the catalogue of protoconfig's codes (the config checks' own are
+// protocheck's).
+var Rules = []diag.Rule{
+	{Code: CodeProtoCompile, Severity: diag.Error, Consumer: "protoc", Summary: "configSchema.proto does not compile"},
+	{Code: CodeImportDepth, Severity: diag.Error, Consumer: "wasmgen", Summary: "proto imports nest deeper than --max-import-depth"},
+	{Code: CodeMessageNotFound, Severity: diag.Error, Consumer: "wasmgen", Summary: "configSchema.message names no message of the proto"},
+	{Code: CodeMessageAmbig, Severity: diag.Error, Consumer: "wasmgen", Summary: "a short message name that matches several messages"},
+	{Code: CodeProtoLoad, Severity: diag.Error, Consumer: "wasmgen", Summary: "configSchema.proto cannot be read"},
+}

@@ -7,6 +7,8 @@ import (
 
 	"go.yaml.in/yaml/v3"
 	"google.golang.org/protobuf/reflect/protoreflect"
+
+	"github.com/wasmgen/wasmgen/internal/testutil"
 )
 
 func osLoader(p string) ([]byte, error) { return os.ReadFile(filepath.FromSlash(p)) }
@@ -31,7 +33,7 @@ func parseYAML(t testing.TB, src string) *yaml.Node {
 
 // update reports whether goldens should be rewritten; a function so the test
 // cache sees the environment read.
-func update() bool { return os.Getenv("WASMGEN_UPDATE") != "" }
+func update() bool { return testutil.Update() }
 
 func golden(t *testing.T, name string, got []byte) {
 	t.Helper()

@@ -30,7 +30,6 @@ const (
 	CodeDuplicate    = "WG1312"
 	CodePriority     = "WG1313"
 	CodeEnvoy        = "WG1314"
-	CodeConfigSchema = "WG1315"
 	CodeGatewayPort  = "WG1316"
 )
 
@@ -358,4 +357,28 @@ func clip(s string) string {
 // whatever the command, so it must stay cheap.
 func lazyRegexp(expr string) func() *regexp.Regexp {
 	return sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(expr) })
+}
+
+// Rules is the catalogue of the WasmFilter API's codes.
+var Rules = []diag.Rule{
+	{Code: CodeUnknownField, Severity: diag.Error, Consumer: "wasmgen", Summary: "an unknown field in a spec"},
+	{Code: CodeType, Severity: diag.Error, Consumer: "wasmgen", Summary: "a value of the wrong type in a spec"},
+	{Code: CodeDuplicateKey, Severity: diag.Error, Consumer: "wasmgen", Summary: "a key given twice in a spec"},
+	{Code: CodeKind, Severity: diag.Error, Consumer: "wasmgen", Summary: "a document of another kind or apiVersion where a spec was expected"},
+	{Code: CodeEnum, Severity: diag.Error, Consumer: "wasmgen", Summary: "a value that is not one of a field's choices"},
+	{Code: CodeRequired, Severity: diag.Error, Consumer: "wasmgen", Summary: "a required field is missing"},
+	{Code: CodeName, Severity: diag.Error, Consumer: "Kubernetes", Summary: "a name or namespace that is not a DNS-1123 label"},
+	{Code: CodeModuleSource, Severity: diag.Error, Consumer: "wasmgen", Summary: "not exactly one of module.image, url and path"},
+	{Code: CodeSHA256, Severity: diag.Error, Consumer: "Envoy", Summary: "module.sha256 malformed, missing where required, or not the module's"},
+	{Code: CodeURL, Severity: diag.Error, Consumer: "Envoy", Summary: "module.url not an http(s) or absolute file:// URL"},
+	{Code: CodeImage, Severity: diag.Error, Consumer: "istio-agent", Summary: "module.image not an OCI reference the agent can parse"},
+	{Code: CodeUnpinned, Severity: diag.Warning, Consumer: "wasmgen", Summary: "an image referenced by tag: a re-push changes what runs"},
+	{Code: CodePort, Severity: diag.Error, Consumer: "wasmgen", Summary: "a port out of range or given twice"},
+	{Code: CodePlacement, Severity: diag.Error, Consumer: "Envoy", Summary: "more than one placement, or one Envoy cannot build"},
+	{Code: CodeEnv, Severity: diag.Error, Consumer: "Envoy", Summary: "an environment variable name invalid, repeated, or both value and fromHost"},
+	{Code: CodeSelector, Severity: diag.Warning, Consumer: "istiod", Summary: "an empty selector (every workload of the namespace), or an empty label key"},
+	{Code: CodeDuplicate, Severity: diag.Error, Consumer: "Kubernetes", Summary: "two filters of one namespace and name: their objects overwrite each other"},
+	{Code: CodePriority, Severity: diag.Warning, Consumer: "istioctl analyze", Summary: "priority 0 with a relative placement (IST0151)"},
+	{Code: CodeEnvoy, Severity: diag.Error, Consumer: "Envoy", Summary: "spec.envoy.upstream is not host:port"},
+	{Code: CodeGatewayPort, Severity: diag.Warning, Consumer: "Istio gateways", Summary: "a privileged gateway port: gateway listeners bind the container port"},
 }

@@ -46,6 +46,10 @@ func TestSpecRules(t *testing.T) {
 		msgSubstr string
 	}{
 		{"valid", func(s string) string { return s }, "", 0, 0, ""},
+		{"configSchema without message", func(s string) string { return s + "  configSchema: {proto: f.proto}\n" }, CodeRequired, 11, diag.Error, "missing message"},
+		{"configSchema encoding", func(s string) string {
+			return s + "  configSchema: {proto: f.proto, message: C, encoding: xml}\n"
+		}, CodeEnum, 11, diag.Error, "expected one of json, canonical, binary"},
 		{"name not DNS-1123", func(s string) string { return strings.Replace(s, "name: add-header", "name: Add_Header", 1) }, CodeName, 4, diag.Error, `try "add-header"`},
 		{"name missing", func(s string) string { return strings.Replace(s, "  name: add-header\n", "", 1) }, CodeRequired, 0, diag.Error, "missing name"},
 		{"namespace bad", func(s string) string { return strings.Replace(s, "bookinfo", "Book.Info", 1) }, CodeName, 5, diag.Error, "DNS-1123"},

@@ -11,6 +11,8 @@ import (
 	"github.com/invopop/jsonschema"
 	sjs "github.com/santhosh-tekuri/jsonschema/v6"
 	yaml "go.yaml.in/yaml/v3"
+
+	"github.com/wasmgen/wasmgen/internal/testutil"
 )
 
 // generateSchema reflects the Go types, with descriptions from their doc comments.
@@ -50,7 +52,7 @@ func generateSchema(t *testing.T) []byte {
 // Go types; WASMGEN_UPDATE=1 rewrites it.
 func TestSchemaUpToDate(t *testing.T) {
 	got := generateSchema(t)
-	if os.Getenv("WASMGEN_UPDATE") != "" {
+	if testutil.Update() {
 		if err := os.WriteFile("wasmfilter.schema.json", got, 0o644); err != nil {
 			t.Fatal(err)
 		}

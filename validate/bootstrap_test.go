@@ -39,6 +39,7 @@ func TestBootstrapRules(t *testing.T) {
 		{"unknown type", hcmBootstrap("          - {name: x, typed_config: {'@type': type.googleapis.com/no.Such}}\n"), CodeIstioValidation, 13},
 		{"network terminal last", strings.Replace(hcmBootstrap(routerFilter), "    - filters:\n", "    - filters:\n      - {name: e, typed_config: {'@type': type.googleapis.com/envoy.extensions.filters.network.echo.v3.Echo}}\n", 1), CodeFilterOrder, 7},
 		{"not a mapping", "- a\n", CodeStructure, 1},
+		{"filter by name only", hcmBootstrap(wasmFilter + "          - {name: envoy.filters.http.router}\n"), CodeMissingTyped, 14},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

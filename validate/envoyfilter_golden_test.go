@@ -11,11 +11,13 @@ import (
 
 	"github.com/wasmgen/wasmgen/diag"
 	yaml "go.yaml.in/yaml/v3"
+
+	"github.com/wasmgen/wasmgen/internal/testutil"
 )
 
 // update reports whether goldens are rewritten (WASMGEN_UPDATE=1); a function so the
 // test cache sees the environment read.
-func update() bool { return os.Getenv("WASMGEN_UPDATE") == "1" }
+func update() bool { return testutil.Update() }
 
 // parseDocs splits a test input into its YAML documents.
 func parseDocs(t testing.TB, data []byte) []*yaml.Node {

@@ -289,3 +289,12 @@ func shift(n *yaml.Node, lines, cols int) {
 	}
 	walk(n)
 }
+
+// Rules is the catalogue of yamltree's codes.
+var Rules = []diag.Rule{
+	{Code: CodeSyntax, Severity: diag.Error, Consumer: "YAML/JSON readers", Summary: "the input is not valid YAML or JSON"},
+	{Code: CodeLimit, Severity: diag.Error, Consumer: "wasmgen", Summary: "an input limit reached (size, documents, depth, nodes); each names its flag"},
+	{Code: CodeEncoding, Severity: diag.Error, Consumer: "YAML/JSON readers", Summary: "the input is not UTF-8 text"},
+	{Code: CodeMerge, Severity: diag.Error, Consumer: "YAML readers (go-yaml)", Summary: "a merge key (<<) whose value is not a mapping or a list of mappings"},
+	{Code: CodeYAML, Severity: diag.Error, Consumer: "JSON", Summary: "YAML with no JSON form (a complex key, a tag whose value does not parse)"},
+}

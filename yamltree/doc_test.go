@@ -31,7 +31,7 @@ func TestParseLimits(t *testing.T) {
 				}
 				return
 			}
-			if len(l) != 1 || !strings.Contains(l[0].String(), tt.want) {
+			if len(l) != 1 || !strings.Contains(l[0].String(), tt.want) || (strings.HasPrefix(tt.want, "--max") && l[0].Code != CodeLimit) {
 				t.Fatalf("want %q, got %v", tt.want, l)
 			}
 		})

@@ -10,8 +10,8 @@ import (
 	"github.com/wasmgen/wasmgen/diag"
 	"github.com/wasmgen/wasmgen/generate"
 	"github.com/wasmgen/wasmgen/internal/compile"
-	"github.com/wasmgen/wasmgen/internal/load"
 	"github.com/wasmgen/wasmgen/internal/krm"
+	"github.com/wasmgen/wasmgen/internal/load"
 
 	"github.com/wasmgen/wasmgen/yamltree"
 )

@@ -16,11 +16,13 @@ import (
 	"github.com/wasmgen/wasmgen/compat"
 
 	"github.com/wasmgen/wasmgen/yamltree"
+
+	"github.com/wasmgen/wasmgen/internal/testutil"
 )
 
 // update reports whether goldens should be rewritten: WASMGEN_UPDATE=1 go test ./...
 // It is a function so the test cache sees the environment read.
-func update() bool { return os.Getenv("WASMGEN_UPDATE") != "" }
+func update() bool { return testutil.Update() }
 
 const goldenDir = "../../testdata/golden"
 

@@ -6,8 +6,8 @@ import (
 
 	"github.com/wasmgen/wasmgen/diag"
 	"github.com/wasmgen/wasmgen/internal/compile"
-	"github.com/wasmgen/wasmgen/internal/load"
 	"github.com/wasmgen/wasmgen/internal/krm"
+	"github.com/wasmgen/wasmgen/internal/load"
 	"github.com/wasmgen/wasmgen/schema"
 
 	"github.com/wasmgen/wasmgen/yamltree"

@@ -25,6 +25,8 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/types"
 	"github.com/rogpeppe/go-internal/testscript"
 	"github.com/wasmgen/wasmgen/module"
+
+	"github.com/wasmgen/wasmgen/internal/testutil"
 )
 
 func TestMain(m *testing.M) {
@@ -44,7 +46,7 @@ func TestScripts(t *testing.T) {
 	testdata, _ := filepath.Abs("../../testdata")
 	testscript.Run(t, testscript.Params{
 		Dir:                 "testdata/script",
-		UpdateScripts:       os.Getenv("WASMGEN_UPDATE") != "",
+		UpdateScripts:       testutil.Update(),
 		RequireExplicitExec: true,
 		Setup: func(e *testscript.Env) error {
 			e.Setenv("EXAMPLES", examples)

@@ -1,11 +1,13 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 
 	"github.com/wasmgen/wasmgen/diag"
 	"github.com/wasmgen/wasmgen/generate"
+	"github.com/wasmgen/wasmgen/internal/catalog"
 	"github.com/wasmgen/wasmgen/internal/compile"
 	"github.com/wasmgen/wasmgen/internal/load"
 )
@@ -14,6 +16,7 @@ func runValidate(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := newFlagSet("validate")
 	output := fs.String("output", "text", "finding format: text, json or github")
 	strict := fs.Bool("strict", false, "fail on warnings too")
+	listRules := fs.Bool("list-rules", false, "print every finding code (code, severity, whose verdict, what) and exit; with --output json as JSON")
 	root := fs.String("root", "", "directory that file references must stay inside (default: the working directory)")
 	istio := fs.String("istio-version", defaultIstioVersion(), "Istio version to check against, e.g. 1.5, 1.8, 1.24")
 	lim := limitFlags(fs)
@@ -24,6 +27,9 @@ func runValidate(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	case "text", "json", "github":
 	default:
 		return usageError(stderr, fs, "invalid --output %q; expected text, json or github%s", *output, hintFor(*output, []string{"text", "json", "github"}))
+	}
+	if *listRules {
+		return printRules(stdout, stderr, *output)
 	}
 	if fs.NArg() == 0 {
 		return usageError(stderr, fs, "no input; pass files, directories or - for stdin")
@@ -59,4 +65,31 @@ func runValidate(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "checked %d %s (%d other skipped): %s\n", n.Documents, diag.Plural(n.Documents, "document"), n.Skipped, diag.Summary(l))
 	}
 	return code
+}
+
+// printRules is `validate --list-rules`.
+func printRules(stdout, stderr io.Writer, format string) int {
+	var err error
+	if format == "json" {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		type rule struct {
+			Code     string `json:"code"`
+			Severity string `json:"severity"`
+			Consumer string `json:"consumer"`
+			Summary  string `json:"summary"`
+		}
+		var out []rule
+		for _, r := range catalog.All() {
+			out = append(out, rule{r.Code, r.Severity.String(), r.Consumer, r.Summary})
+		}
+		err = enc.Encode(out)
+	} else {
+		err = catalog.WriteText(stdout)
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "wasmgen validate: %v\n", err)
+		return exitInvalid
+	}
+	return exitOK
 }

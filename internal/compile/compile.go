@@ -298,3 +298,14 @@ func fileFinding(doc *schema.Document, path, ref string, err error) diag.Finding
 	}
 	return f
 }
+
+// Rules is the catalogue of the pipeline's codes.
+var Rules = []diag.Rule{
+	{Code: CodeFile, Severity: diag.Error, Consumer: "wasmgen", Summary: "a file a spec names cannot be read, or lies outside the root"},
+	{Code: CodeNotWasm, Severity: diag.Error, Consumer: "Envoy", Summary: "module.path is not a WebAssembly module"},
+	{Code: CodeNoFilters, Severity: diag.Error, Consumer: "wasmgen", Summary: "no WasmFilter or FilterDeployment among the inputs"},
+	{Code: CodeConfig, Severity: diag.Error, Consumer: "wasmgen", Summary: "spec.config cannot be encoded as the plugin receives it"},
+	{Code: CodeABI, Severity: diag.Warning, Consumer: "Envoy", Summary: "the module's proxy-wasm ABI is not one the target proxy speaks"},
+	{Code: CodeResolve, Severity: diag.Error, Consumer: "registry", Summary: "--resolve could not turn an image tag into a digest"},
+	{Code: CodeNotProxyWasm, Severity: diag.Error, Consumer: "Envoy", Summary: "module.path is WebAssembly but not a proxy-wasm module"},
+}

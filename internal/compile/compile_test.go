@@ -88,6 +88,11 @@ func TestCompileWritesNothingOnError(t *testing.T) {
 	if !hasCode(l, CodeNotWasm) {
 		t.Fatalf("not wasm: %v", l)
 	}
+	// A config with no JSON form (a mapping as a key) cannot reach the plugin.
+	_, l = compile(t, strings.Replace(spec, "config: {n: 9007199254740993}", "config: {? [a] : b}", 1), memFiles{"/w/f.wasm": newABI}, 24)
+	if !hasCode(l, CodeConfig) {
+		t.Fatalf("config with no JSON form: %v", l)
+	}
 	_, l = compile(t, "apiVersion: v1\nkind: Service\nmetadata: {name: s}\n", memFiles{}, 24)
 	if !hasCode(l, CodeNoFilters) {
 		t.Fatalf("no filters: %v", l)

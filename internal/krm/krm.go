@@ -158,3 +158,13 @@ func itemPath(n *yaml.RNode) (path, index string) {
 	}
 	return filepath.ToSlash(path), index
 }
+
+// Rules is the catalogue of the KRM adapter's codes.
+var Rules = []diag.Rule{
+	{Code: CodeGeneratorPatch, Severity: diag.Warning, Consumer: "kustomize", Summary: "no workload among the items: the volume patch is emitted, not applied"},
+	{Code: CodeFunctionConfig, Severity: diag.Warning, Consumer: "KRM", Summary: "a functionConfig of an unknown kind, or an unknown option in it"},
+	{Code: CodeDocument, Severity: diag.Error, Consumer: "Helm", Summary: "a stream document that is not a Kubernetes object"},
+	{Code: CodePatch, Severity: diag.Error, Consumer: "kustomize", Summary: "a workload whose shape the patch cannot be applied to"},
+	{Code: CodeNoFilters, Severity: diag.Warning, Consumer: "KRM", Summary: "no WasmFilter anywhere: the items pass through"},
+	{Code: CodeIstioVersion, Severity: diag.Error, Consumer: "KRM", Summary: "a bad istio-version or target in the function-input ConfigMap"},
+}

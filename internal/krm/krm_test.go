@@ -8,16 +8,18 @@ import (
 	"testing"
 
 	"github.com/spf13/cobra"
-	"github.com/wasmgen/wasmgen/internal/load"
 	"github.com/wasmgen/wasmgen/internal/krm"
+	"github.com/wasmgen/wasmgen/internal/load"
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/fn/framework/command"
 	"sigs.k8s.io/kustomize/kyaml/fn/framework/frameworktestutil"
+
+	"github.com/wasmgen/wasmgen/internal/testutil"
 )
 
 // update follows the project's golden switch (a function, so the test cache sees
 // the environment read).
-func update() bool { return os.Getenv("WASMGEN_UPDATE") != "" }
+func update() bool { return testutil.Update() }
 
 // processor builds the function as the command does, rooted at the working
 // directory (frameworktestutil runs each case inside its directory).

@@ -11,6 +11,8 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/kio"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
+
+	"github.com/wasmgen/wasmgen/internal/testutil"
 )
 
 // kyamlExecute is the reference: what framework.Execute writes for in.
@@ -128,7 +130,7 @@ func TestExecuteMatchesKyaml(t *testing.T) {
 				}
 				// What `wasmgen fn` writes, pinned: unlike expected.yaml
 				// (kyaml's writer), untouched items keep their layout.
-				if os.Getenv("WASMGEN_UPDATE") != "" {
+				if testutil.Update() {
 					if err := os.WriteFile("fn-output.yaml", []byte(got), 0o644); err != nil {
 						t.Fatal(err)
 					}
