@@ -112,6 +112,6 @@ func bootstrapStep(b *build) []Object {
 		},
 	}
 	m := b.f.Metadata
-	return []Object{{Kind: KindBootstrap, Name: m.Name, Namespace: m.Namespace,
+	return []Object{{Kind: KindBootstrap, Name: m.Name, Namespace: m.Namespace, Standalone: true,
 		FileName: fileName(KindBootstrap, m.Name, "json"), Body: bs, Source: b.in.Doc}}
 }

@@ -44,7 +44,8 @@ const (
 
 const (
 	// WasmeCacheDir is where wasme's cache DaemonSet put modules on each node, named
-	// by the hex sha256 of the module (FACTS: wasme cache).
+	// by the hex sha256 of the module (solo-io/wasm tools/wasme/cli/pkg/cache: the
+	// cache DaemonSet writes each pulled image's module under its digest).
 	WasmeCacheDir = "/var/local/lib/wasme-cache"
 	// mountRoot holds the per-filter mounts of configMap and imageVolume deliveries.
 	mountRoot = "/var/local/lib/wasmgen"

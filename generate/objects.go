@@ -44,6 +44,9 @@ type Object struct {
 	// Source is the filter the object came from (the first one, for a patch shared
 	// by several filters).
 	Source *schema.Document
+	// Standalone marks an object that is not a Kubernetes resource (an Envoy
+	// bootstrap): it has no apiVersion or metadata and is written as it is.
+	Standalone bool
 	// PatchTargets is set for kustomize strategic-merge patches: the kustomization
 	// lists the file under patches with one entry per target instead of under
 	// resources. Nil for everything else.

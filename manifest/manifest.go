@@ -37,13 +37,13 @@ func Tree(o generate.Object) (any, error) {
 	case proto.Message:
 		// Envoy bootstraps are conventionally written with proto field names; Istio
 		// resources as kubectl shows them, in lowerCamel (the JSON names).
-		opts := protojson.MarshalOptions{UseProtoNames: o.APIVersion == ""}
+		opts := protojson.MarshalOptions{UseProtoNames: o.Standalone}
 		js, err := opts.Marshal(body)
 		if err != nil {
 			return nil, fmt.Errorf("%s %s/%s: %w", o.Kind, o.Namespace, o.Name, err)
 		}
 		t, err := decode(js)
-		if err != nil || o.APIVersion == "" {
+		if err != nil || o.Standalone {
 			return t, err
 		}
 		meta := map[string]any{"name": o.Name}
@@ -112,7 +112,7 @@ func NodeOf(v any) (*yaml.Node, error) {
 
 // IsKubernetes reports whether an object is a Kubernetes document (everything but
 // an Envoy bootstrap).
-func IsKubernetes(o generate.Object) bool { return o.APIVersion != "" }
+func IsKubernetes(o generate.Object) bool { return !o.Standalone }
 
 // YAML encodes the objects as one multi-document YAML stream, in the given order.
 func YAML(objs []generate.Object) ([]byte, error) {

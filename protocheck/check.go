@@ -11,6 +11,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -1083,6 +1084,9 @@ func anyHint(t Types, url string) string {
 		names = append(names, string(mt.Descriptor().FullName()))
 		return true
 	})
+	// The registry ranges in no fixed order: sort, so ties resolve the same way on
+	// every run.
+	slices.Sort(names)
 	prefix, name := "", url
 	if i := strings.LastIndexByte(url, '/'); i >= 0 {
 		prefix, name = url[:i+1], url[i+1:]

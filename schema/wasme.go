@@ -89,7 +89,7 @@ func decodeFilterDeployment(file string, doc *yaml.Node) (*Document, diag.List) 
 	if s.VMID == "" && f.Metadata.Name != "" {
 		ns := f.Metadata.Namespace
 		if ns == "" {
-			ns = "default"
+			ns = DefaultNamespace
 		}
 		s.VMID = f.Metadata.Name + "." + ns
 	}

@@ -65,9 +65,5 @@ func FuzzBootstrap(f *testing.F) {
 	f.Add(data)
 	f.Add([]byte(hcmBootstrap(routerFilter + wasmFilter)))
 	f.Add([]byte("admin: {address: {pipe: {path: x}}}"))
-	f.Fuzz(func(t *testing.T, b []byte) {
-		for _, d := range fuzzDocs(b) {
-			_ = checkOne("f", d, Options{})
-		}
-	})
+	f.Fuzz(func(t *testing.T, b []byte) { fuzzInvariants(t, fuzzDocs(b)) })
 }

@@ -18,6 +18,8 @@ import (
 
 	"github.com/wasmgen/wasmgen/compat"
 	"github.com/wasmgen/wasmgen/yamltree"
+
+	"github.com/wasmgen/wasmgen/schema"
 )
 
 // efPass is the check of one EnvoyFilter, shared by its rules.
@@ -108,7 +110,7 @@ func header(p *pass, kind string, versions ...string) string {
 	}
 	ns := yamltree.StringField(md, "namespace")
 	if ns == "" {
-		ns = "default"
+		ns = schema.DefaultNamespace
 	}
 	return kind + " " + ns + "/" + name
 }

@@ -211,24 +211,13 @@ func FuzzEnvoyFilter(f *testing.F) {
 	for _, s := range []string{ef(wasmPatch(goodVM)), ef("  - applyTo: CLUSTER\n    patch: {operation: ADD}\n"), ef("  - null\n")} {
 		f.Add([]byte(s))
 	}
-	f.Fuzz(func(t *testing.T, b []byte) {
-		docs := fuzzDocs(b)
-		c := NewChecker(Options{})
-		for _, d := range docs {
-			c.Add("f", d)
-		}
-		_ = c.Finish()
-	})
+	f.Fuzz(func(t *testing.T, b []byte) { fuzzInvariants(t, fuzzDocs(b)) })
 }
 
 func FuzzWasmPlugin(f *testing.F) {
 	f.Add([]byte(wp("  url: oci://a/b\n  vmConfig: {env: [{name: A}]}\n")))
 	f.Add([]byte(wp("  url: '%zz'\n")))
-	f.Fuzz(func(t *testing.T, b []byte) {
-		for _, d := range fuzzDocs(b) {
-			_ = checkOne("f", d, Options{})
-		}
-	})
+	f.Fuzz(func(t *testing.T, b []byte) { fuzzInvariants(t, fuzzDocs(b)) })
 }
 
 // BenchmarkEnvoyFilters validates 1,000 EnvoyFilters (the large case).

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"reflect"
+	"testing"
 
 	yaml "go.yaml.in/yaml/v3"
 
@@ -49,4 +51,34 @@ func fuzzDocs(b []byte) []*yaml.Node {
 		docs = append(docs, &n)
 	}
 	return docs
+}
+
+// fuzzInvariants checks documents as the fuzz targets do: no panic, and beyond
+// that every finding is in the input file with a catalogued code, the findings come
+// back sorted, and checking again, or on several workers, gives the same findings.
+func fuzzInvariants(t *testing.T, docs []*yaml.Node) {
+	t.Helper()
+	codes := map[string]bool{}
+	for _, r := range Rules {
+		codes[r.Code] = true
+	}
+	codes["WG1002"] = true // yamltree's limit, for a value nested past it
+	var in []Doc
+	for _, d := range docs {
+		in = append(in, Doc{File: "f", Node: d})
+	}
+	first := checkAll(in, Options{})
+	for i, f := range first {
+		if f.Pos.File != "f" || !codes[f.Code] {
+			t.Fatalf("finding outside the input or with an unknown code: %v", f)
+		}
+		if i > 0 && first[i-1].Pos.Line > f.Pos.Line {
+			t.Fatalf("findings not sorted: %v then %v", first[i-1], f)
+		}
+	}
+	c := NewChecker(Options{})
+	c.AddAll(in, 3)
+	if again := c.Finish(); !reflect.DeepEqual(again, first) {
+		t.Fatalf("a second check differs:\n%v\n%v", first, again)
+	}
 }

@@ -17,7 +17,7 @@ import (
 )
 
 // runFn is `wasmgen fn`: a KRM function reading a ResourceList on stdin and writing
-// one on stdout (CONTRACT §4). It never switches to kyaml's standalone mode:
+// one on stdout (the KRM Functions Specification, kubernetes-sigs/kustomize cmd/config/docs/api-conventions/functions-spec.md). It never switches to kyaml's standalone mode:
 // positional arguments (which kpt's --exec or a kustomize args list could pass)
 // are a usage error rather than a list of files.
 func runFn(args []string, stdin io.Reader, stdout, stderr io.Writer) int {

@@ -10,6 +10,7 @@ import (
 	"sort"
 
 	"github.com/google/go-containerregistry/pkg/v1/layout"
+	"github.com/wasmgen/wasmgen/internal/load"
 	"github.com/wasmgen/wasmgen/module"
 )
 
@@ -34,7 +35,7 @@ func runInspect(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		// A file that cannot be read is bad input (exit 1), as in render and validate.
 		var pe *fs.PathError
 		if errors.As(err, &pe) {
-			fmt.Fprintf(stderr, "wasmgen inspect: %s: %v\n", path, unwrapPathErr(pe))
+			fmt.Fprintf(stderr, "wasmgen inspect: %s: %v\n", path, load.UnwrapPathError(pe))
 			return exitInvalid
 		}
 		fmt.Fprintf(stderr, "wasmgen inspect: %s: %v\n", path, err)
@@ -129,11 +130,4 @@ func inspectPath(path string) (*module.Report, error) {
 func isFile(fsys fs.FS, name string) bool {
 	st, err := fs.Stat(fsys, name)
 	return err == nil && !st.IsDir()
-}
-
-func unwrapPathErr(pe *fs.PathError) error {
-	if errors.Is(pe.Err, fs.ErrNotExist) {
-		return errors.New("no such file or directory")
-	}
-	return pe.Err
 }

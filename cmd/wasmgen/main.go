@@ -16,7 +16,8 @@ import (
 	_ "github.com/wasmgen/wasmgen/internal/startheap" // before package init allocates: see its doc
 )
 
-// Exit codes (CONTRACT §3).
+// Exit codes, the same for every command: 0 success (warnings allowed unless
+// --strict), 1 invalid input, 2 usage error.
 const (
 	exitOK      = 0
 	exitInvalid = 1

@@ -78,11 +78,7 @@ func runRender(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		if err != nil {
 			return internalError(stderr, err)
 		}
-		outFiles := make([]outdir.File, len(mfiles))
-		for i, f := range mfiles {
-			outFiles[i] = outdir.File{Name: f.Name, Data: f.Data}
-		}
-		conflicts, err := outdir.Write(*out, outFiles, *force)
+		conflicts, err := outdir.Write(*out, mfiles, *force)
 		if err != nil {
 			fmt.Fprintf(stderr, "wasmgen render: writing %s: %v\n", *out, err)
 			return exitInvalid

@@ -9,7 +9,7 @@
 // how a patch edits a workload's YAML without disturbing the rest, and how findings
 // become results that point at an item and its file.
 //
-// Semantics (CONTRACT §4):
+// Semantics:
 //   - Transformer: filters select workloads among the items (Deployment, StatefulSet,
 //     DaemonSet, ReplicaSet, Job, CronJob, bare Pod) in their namespace; the volume
 //     annotations (and, for gateways, volumes and istio-proxy mounts) are merged into

@@ -13,7 +13,7 @@ import (
 // the shape of kyaml's framework.ResourceList. The framework package itself is not
 // linked: it brings kube-openapi's validators, whose package init (format regexps)
 // costs every wasmgen process ~7 ms of start-up, and `wasmgen validate` is measured
-// on start-up (issue #7). The tests run the function under framework.Execute and
+// on start-up (cmd/wasmgen/startup_test.go keeps it out). The tests run the function under framework.Execute and
 // compare (list_test.go, protocol_test.go).
 type ResourceList struct {
 	Items          []*yaml.RNode

@@ -47,7 +47,7 @@ func NewRoot(dir string) (*Root, error) {
 	}
 	real, err := filepath.EvalSymlinks(abs)
 	if err != nil {
-		return nil, fmt.Errorf("--root %s: %w", dir, unwrapPathError(err))
+		return nil, fmt.Errorf("--root %s: %w", dir, UnwrapPathError(err))
 	}
 	return &Root{dir: real, lexical: abs, shown: shown}, nil
 }
@@ -85,7 +85,7 @@ func (r *Root) Resolve(dir, ref string) (string, error) {
 		if abs, aerr := filepath.Abs(p); aerr == nil && !within(r.lexical, abs) && !within(r.dir, abs) {
 			return "", fmt.Errorf("%w %s; keep files under the root or pass --root", ErrOutsideRoot, r.shown)
 		}
-		return "", unwrapPathError(err)
+		return "", UnwrapPathError(err)
 	}
 	if !within(r.dir, real) {
 		return "", fmt.Errorf("%w %s; keep files under the root or pass --root", ErrOutsideRoot, r.shown)
@@ -149,7 +149,7 @@ func (e *ErrTooLarge) Error() string {
 func readLimited(p string, limit int64) ([]byte, error) {
 	f, err := os.Open(p)
 	if err != nil {
-		return nil, unwrapPathError(err)
+		return nil, UnwrapPathError(err)
 	}
 	defer f.Close()
 	st, err := f.Stat()
@@ -179,8 +179,8 @@ func readAll(rd io.Reader, limit int64) ([]byte, error) {
 	return b, nil
 }
 
-// unwrapPathError drops the Go-style "open /x: " prefix; callers print the path themselves.
-func unwrapPathError(err error) error {
+// UnwrapPathError drops the Go-style "open /x: " prefix; callers print the path themselves.
+func UnwrapPathError(err error) error {
 	var pe *fs.PathError
 	if errors.As(err, &pe) {
 		if errors.Is(pe.Err, fs.ErrNotExist) {
@@ -209,7 +209,7 @@ func Inputs(args []string, stdin io.Reader, limit int64) ([]Source, []error) {
 		}
 		st, err := os.Stat(a)
 		if err != nil {
-			errs = append(errs, fmt.Errorf("%s: %w", a, unwrapPathError(err)))
+			errs = append(errs, fmt.Errorf("%s: %w", a, UnwrapPathError(err)))
 			continue
 		}
 		if !st.IsDir() {
@@ -239,7 +239,7 @@ func Inputs(args []string, stdin io.Reader, limit int64) ([]Source, []error) {
 			return nil
 		})
 		if err != nil {
-			errs = append(errs, fmt.Errorf("%s: %w", a, unwrapPathError(err)))
+			errs = append(errs, fmt.Errorf("%s: %w", a, UnwrapPathError(err)))
 			continue
 		}
 		sort.Strings(files)

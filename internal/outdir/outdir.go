@@ -14,17 +14,16 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"github.com/wasmgen/wasmgen/manifest"
 )
 
 // StateFile records what the last run wrote (name → sha256), so the next run knows
 // which files are its own.
 const StateFile = ".wasmgen-generated.json"
 
-// File is one file to write.
-type File struct {
-	Name string // relative, forward slashes, no ".."
-	Data []byte
-}
+// File is one file to write: a name relative to the directory, and its bytes.
+type File = manifest.File
 
 type state struct {
 	Generator string            `json:"generator"`

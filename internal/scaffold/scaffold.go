@@ -12,6 +12,8 @@ import (
 	yaml "go.yaml.in/yaml/v3"
 
 	"github.com/wasmgen/wasmgen/schema"
+
+	"github.com/wasmgen/wasmgen/manifest"
 )
 
 //go:embed files/filter.yaml files/filter.proto files/README.md
@@ -30,10 +32,7 @@ const (
 )
 
 // File is one scaffolded file, named relative to the target directory.
-type File struct {
-	Name string
-	Data []byte
-}
+type File = manifest.File
 
 // CheckName says why name cannot be a filter's metadata.name, or nil.
 func CheckName(name string) error {

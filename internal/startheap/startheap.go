@@ -2,7 +2,7 @@
 // first garbage collection, as the Go compiler does for itself
 // (cmd/compile/internal/base/startheap.go). Checking one file allocates ~4 MiB in
 // all, package init included; the collection that Go's 4 MiB minimum heap starts
-// there costs ~10% of the process's wall time (issue #7, scripts/bench.sh). After
+// there costs ~10% of the process's wall time (measured with scripts/bench.sh). After
 // that first collection GOGC is back to its default, so a large input's heap is
 // bounded as always. A GOGC in the environment is left alone.
 //
