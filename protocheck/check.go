@@ -132,6 +132,10 @@ type Parser struct {
 	// Inner, when set, is the parser of TypedStruct values: another consumer may
 	// read them (istiod passes a patch value's TypedStruct on; Envoy converts it).
 	Inner *Parser
+	// OpaqueStructs checks only the shape of a google.protobuf.Struct, ListValue or
+	// Value, not what is inside: for callers that read the content as a type of its
+	// own (an EnvoyFilter patch value is checked as the Envoy object it stands for).
+	OpaqueStructs bool
 	// NoRequired skips proto2 required-field checks (proto3 has none).
 	NoRequired bool
 	// Policy maps each issue onto a finding; nil reports every issue as an error
@@ -162,7 +166,7 @@ type fix struct {
 // violation at its YAML position with its field path (path is the value's own).
 func Check(md protoreflect.MessageDescriptor, v *yamltree.Value, file, path string, p *Parser) *Result {
 	c := &checker{file: file, p: p, res: &Result{}}
-	c.message(md, v, path, false, p.NoRequired)
+	c.message(md, v, pathv{base: path, segs: make([]seg, 0, 32)}, false, p.NoRequired)
 	c.res.Findings.Sort()
 	return c.res
 }
@@ -235,6 +239,35 @@ func (r *Result) fix(v *yamltree.Value, f func(*fix)) {
 	r.fixes[v] = x
 }
 
+// pathv is the path of the value being checked, spelled out only for an issue: a
+// clean value needs no path strings at all. Children append to the parent's
+// segments in place, which is safe because a child's path is used only while the
+// child is checked (siblings are checked one after the other).
+type pathv struct {
+	base string
+	segs []seg
+}
+
+type seg struct {
+	key   string
+	index int // a list item's index, -1 for a key
+}
+
+func (p pathv) key(k string) pathv { return pathv{p.base, append(p.segs, seg{key: k, index: -1})} }
+func (p pathv) idx(i int) pathv    { return pathv{p.base, append(p.segs, seg{index: i})} }
+
+func (p pathv) String() string {
+	s := p.base
+	for _, g := range p.segs {
+		if g.index >= 0 {
+			s = yamltree.Index(s, g.index)
+		} else {
+			s = yamltree.Join(s, g.key)
+		}
+	}
+	return s
+}
+
 type checker struct {
 	file  string
 	p     *Parser
@@ -246,7 +279,7 @@ type checker struct {
 // recursionLimit is protojson's default UnmarshalOptions.RecursionLimit.
 const recursionLimit = 10000
 
-func (c *checker) enter(n *yaml.Node, path string) bool {
+func (c *checker) enter(n *yaml.Node, path pathv) bool {
 	c.depth++
 	if c.depth > recursionLimit {
 		c.add(n, path, Type, "", "nests more than %d messages deep", recursionLimit)
@@ -255,8 +288,8 @@ func (c *checker) enter(n *yaml.Node, path string) bool {
 	return true
 }
 
-func (c *checker) add(n *yaml.Node, path string, class Class, hint, format string, args ...any) {
-	c.report(&Issue{Class: class, Node: n, Path: path, Hint: hint, Msg: fmt.Sprintf(format, args...), InAny: c.inAny})
+func (c *checker) add(n *yaml.Node, path pathv, class Class, hint, format string, args ...any) {
+	c.report(&Issue{Class: class, Node: n, Path: path.String(), Hint: hint, Msg: fmt.Sprintf(format, args...), InAny: c.inAny})
 }
 
 func (c *checker) report(is *Issue) {
@@ -289,14 +322,14 @@ func describe(v *yamltree.Value) string {
 	return v.Kind.String()
 }
 
-func (c *checker) wrongType(v *yamltree.Value, path, want string) {
+func (c *checker) wrongType(v *yamltree.Value, path pathv, want string) {
 	c.add(v.Node, path, Type, "", "found %s, expected %s", describe(v), want)
 }
 
 // message checks an object against a message. skipType is set for the body of
 // an Any (its "@type" is not a field); partial skips proto2 required checks,
 // as protojson does inside an Any.
-func (c *checker) message(md protoreflect.MessageDescriptor, v *yamltree.Value, path string, skipType, partial bool) {
+func (c *checker) message(md protoreflect.MessageDescriptor, v *yamltree.Value, path pathv, skipType, partial bool) {
 	defer func() { c.depth-- }()
 	if !c.enter(v.Node, path) {
 		return
@@ -316,7 +349,7 @@ func (c *checker) message(md protoreflect.MessageDescriptor, v *yamltree.Value, 
 	seen := map[protoreflect.FieldNumber]string{}
 	oneofs := map[int]string{}
 	for _, m := range v.Members {
-		fpath := yamltree.Join(path, m.Key)
+		fpath := path.key(m.Key)
 		if skipType && m.Key == "@type" {
 			continue
 		}
@@ -337,7 +370,7 @@ func (c *checker) message(md protoreflect.MessageDescriptor, v *yamltree.Value, 
 			}
 		}
 		if fd == nil {
-			c.report(&Issue{Class: UnknownField, Node: m.KeyNode, Path: fpath, Hint: unknownHint(m.Key, fields),
+			c.report(&Issue{Class: UnknownField, Node: m.KeyNode, Path: fpath.String(), Hint: unknownHint(m.Key, fields),
 				Msg: fmt.Sprintf("unknown field %q in %s", m.Key, md.FullName()), Message: md, Key: m.Key, InAny: c.inAny})
 			continue
 		}
@@ -381,7 +414,7 @@ func (c *checker) message(md protoreflect.MessageDescriptor, v *yamltree.Value, 
 				continue
 			}
 			if key, ok := seen[fd.Number()]; !ok || memberIsNull(v, key) && !IsValueField(fd) && !IsNullEnumField(fd) {
-				c.add(v.Node, yamltree.Join(path, fd.JSONName()), Required, "", "required field %q is missing", fd.Name())
+				c.add(v.Node, path.key(fd.JSONName()), Required, "", "required field %q is missing", fd.Name())
 			}
 		}
 	}
@@ -430,7 +463,7 @@ func IsNullEnumField(fd protoreflect.FieldDescriptor) bool {
 	return ed != nil && ed.FullName() == "google.protobuf.NullValue"
 }
 
-func (c *checker) singular(fd protoreflect.FieldDescriptor, v *yamltree.Value, path string, partial bool) {
+func (c *checker) singular(fd protoreflect.FieldDescriptor, v *yamltree.Value, path pathv, partial bool) {
 	if fd.Kind() == protoreflect.MessageKind || fd.Kind() == protoreflect.GroupKind {
 		c.message(fd.Message(), v, path, false, partial)
 		return
@@ -438,10 +471,10 @@ func (c *checker) singular(fd protoreflect.FieldDescriptor, v *yamltree.Value, p
 	c.scalar(fd, v, path)
 }
 
-func (c *checker) list(fd protoreflect.FieldDescriptor, v *yamltree.Value, path string, partial bool) {
+func (c *checker) list(fd protoreflect.FieldDescriptor, v *yamltree.Value, path pathv, partial bool) {
 	if v.Kind != yamltree.Array && c.p.SingleAsList {
 		c.res.fix(v, func(f *fix) { f.wrap = true })
-		c.singular(fd, v, yamltree.Index(path, 0), partial)
+		c.singular(fd, v, path.idx(0), partial)
 		return
 	}
 	if v.Kind != yamltree.Array {
@@ -449,11 +482,11 @@ func (c *checker) list(fd protoreflect.FieldDescriptor, v *yamltree.Value, path 
 		return
 	}
 	for i, e := range v.Elems {
-		c.singular(fd, e, yamltree.Index(path, i), partial)
+		c.singular(fd, e, path.idx(i), partial)
 	}
 }
 
-func (c *checker) mapField(fd protoreflect.FieldDescriptor, v *yamltree.Value, path string, partial bool) {
+func (c *checker) mapField(fd protoreflect.FieldDescriptor, v *yamltree.Value, path pathv, partial bool) {
 	if v.Kind != yamltree.Object {
 		c.wrongType(v, path, "an object (map)")
 		return
@@ -461,7 +494,7 @@ func (c *checker) mapField(fd protoreflect.FieldDescriptor, v *yamltree.Value, p
 	kfd, vfd := fd.MapKey(), fd.MapValue()
 	seen := map[string]string{}
 	for _, m := range v.Members {
-		mpath := yamltree.Join(path, m.Key)
+		mpath := path.key(m.Key)
 		norm, ok := mapKey(kfd.Kind(), m.Key)
 		if !ok {
 			c.add(m.KeyNode, mpath, MapKey, "", "map key %q is not a %s", m.Key, kindWord(kfd.Kind()))
@@ -516,7 +549,7 @@ func kindWord(k protoreflect.Kind) string {
 	return k.String()
 }
 
-func (c *checker) scalar(fd protoreflect.FieldDescriptor, v *yamltree.Value, path string) {
+func (c *checker) scalar(fd protoreflect.FieldDescriptor, v *yamltree.Value, path pathv) {
 	switch k := fd.Kind(); k {
 	case protoreflect.BoolKind:
 		if v.Kind != yamltree.Bool {
@@ -555,7 +588,7 @@ func (c *checker) scalar(fd protoreflect.FieldDescriptor, v *yamltree.Value, pat
 	}
 }
 
-func (c *checker) integer(fd protoreflect.FieldDescriptor, v *yamltree.Value, path string) {
+func (c *checker) integer(fd protoreflect.FieldDescriptor, v *yamltree.Value, path pathv) {
 	k := fd.Kind()
 	bits, unsigned := IntKind(k)
 	var lit string
@@ -690,7 +723,7 @@ func decodeBase64(s string) ([]byte, bool) {
 	return b, err == nil
 }
 
-func (c *checker) enum(fd protoreflect.FieldDescriptor, v *yamltree.Value, path string) {
+func (c *checker) enum(fd protoreflect.FieldDescriptor, v *yamltree.Value, path pathv) {
 	ed := fd.Enum()
 	switch v.Kind {
 	case yamltree.String:
@@ -705,7 +738,7 @@ func (c *checker) enum(fd protoreflect.FieldDescriptor, v *yamltree.Value, path 
 				return
 			}
 		}
-		c.report(&Issue{Class: Enum, Node: v.Node, Path: path, Hint: enumHint(v.Text, ed), InAny: c.inAny, Discardable: true,
+		c.report(&Issue{Class: Enum, Node: v.Node, Path: path.String(), Hint: enumHint(v.Text, ed), InAny: c.inAny, Discardable: true,
 			Msg: fmt.Sprintf("unknown value %q for enum %s", v.Text, ed.FullName())})
 		return
 	case yamltree.Number:
@@ -743,7 +776,7 @@ func enumHint(s string, ed protoreflect.EnumDescriptor) string {
 
 // wellKnown checks the message types whose JSON form is special and reports
 // whether md was one of them.
-func (c *checker) wellKnown(md protoreflect.MessageDescriptor, v *yamltree.Value, path string) bool {
+func (c *checker) wellKnown(md protoreflect.MessageDescriptor, v *yamltree.Value, path pathv) bool {
 	name := md.FullName()
 	if name.Parent() != "google.protobuf" {
 		return false
@@ -759,10 +792,25 @@ func (c *checker) wellKnown(md protoreflect.MessageDescriptor, v *yamltree.Value
 		"FloatValue", "DoubleValue", "StringValue", "BytesValue":
 		c.scalar(md.Fields().ByNumber(1), v, path)
 	case "Struct":
+		if c.p.OpaqueStructs {
+			if v.Kind != yamltree.Object {
+				c.wrongType(v, path, "an object (google.protobuf.Struct)")
+			}
+			return true
+		}
 		c.structObj(v, path)
 	case "ListValue":
+		if c.p.OpaqueStructs {
+			if v.Kind != yamltree.Array {
+				c.wrongType(v, path, "an array (google.protobuf.ListValue)")
+			}
+			return true
+		}
 		c.listValue(v, path)
 	case "Value":
+		if c.p.OpaqueStructs {
+			return true
+		}
 		c.value(v, path)
 	case "FieldMask":
 		c.fieldMask(v, path)
@@ -772,7 +820,7 @@ func (c *checker) wellKnown(md protoreflect.MessageDescriptor, v *yamltree.Value
 			return true
 		}
 		for _, m := range v.Members {
-			c.add(m.KeyNode, yamltree.Join(path, m.Key), UnknownField, "google.protobuf.Empty is {}", "unknown field %q in google.protobuf.Empty", m.Key)
+			c.add(m.KeyNode, path.key(m.Key), UnknownField, "google.protobuf.Empty is {}", "unknown field %q in google.protobuf.Empty", m.Key)
 		}
 	default:
 		return false
@@ -780,14 +828,14 @@ func (c *checker) wellKnown(md protoreflect.MessageDescriptor, v *yamltree.Value
 	return true
 }
 
-func (c *checker) structObj(v *yamltree.Value, path string) {
+func (c *checker) structObj(v *yamltree.Value, path pathv) {
 	if v.Kind != yamltree.Object {
 		c.wrongType(v, path, "an object (google.protobuf.Struct)")
 		return
 	}
 	seen := map[string]bool{}
 	for _, m := range v.Members {
-		mpath := yamltree.Join(path, m.Key)
+		mpath := path.key(m.Key)
 		if seen[m.Key] {
 			c.add(m.KeyNode, mpath, MapKey, "keep one of them", "duplicate key %q", m.Key)
 			continue
@@ -797,25 +845,25 @@ func (c *checker) structObj(v *yamltree.Value, path string) {
 	}
 }
 
-func (c *checker) listValue(v *yamltree.Value, path string) {
+func (c *checker) listValue(v *yamltree.Value, path pathv) {
 	if v.Kind != yamltree.Array {
 		c.wrongType(v, path, "an array (google.protobuf.ListValue)")
 		return
 	}
 	for i, e := range v.Elems {
-		c.nestedValue(e, yamltree.Index(path, i))
+		c.nestedValue(e, path.idx(i))
 	}
 }
 
 // nestedValue is a Value inside a Struct or ListValue: a message of its own to protojson.
-func (c *checker) nestedValue(v *yamltree.Value, path string) {
+func (c *checker) nestedValue(v *yamltree.Value, path pathv) {
 	defer func() { c.depth-- }()
 	if c.enter(v.Node, path) {
 		c.value(v, path)
 	}
 }
 
-func (c *checker) value(v *yamltree.Value, path string) {
+func (c *checker) value(v *yamltree.Value, path pathv) {
 	switch v.Kind {
 	case yamltree.Number:
 		if _, err := strconv.ParseFloat(v.Text, 64); err != nil {
@@ -830,7 +878,7 @@ func (c *checker) value(v *yamltree.Value, path string) {
 
 const maxDurationSeconds = 315576000000
 
-func (c *checker) duration(v *yamltree.Value, path string) {
+func (c *checker) duration(v *yamltree.Value, path pathv) {
 	const hint = `write seconds with an "s" suffix, e.g. "1.5s", "300s" (at most 9 fractional digits)`
 	if v.Kind != yamltree.String {
 		c.add(v.Node, path, Duration, hint, "found %s, expected a duration string", describe(v))
@@ -900,7 +948,7 @@ const (
 	maxTimestamp = 253402300799
 )
 
-func (c *checker) timestamp(v *yamltree.Value, path string) {
+func (c *checker) timestamp(v *yamltree.Value, path pathv) {
 	const hint = `use RFC 3339 with a zone, e.g. "2024-05-01T12:00:00Z"`
 	if v.Kind != yamltree.String {
 		c.add(v.Node, path, Timestamp, hint, "found %s, expected a timestamp string", describe(v))
@@ -922,7 +970,7 @@ func (c *checker) timestamp(v *yamltree.Value, path string) {
 	}
 }
 
-func (c *checker) fieldMask(v *yamltree.Value, path string) {
+func (c *checker) fieldMask(v *yamltree.Value, path pathv) {
 	if v.Kind != yamltree.String {
 		c.add(v.Node, path, FieldMask, `e.g. "user.displayName,photo"`, "found %s, expected a comma-separated field mask string", describe(v))
 		return
@@ -954,7 +1002,7 @@ func jsonSnakeCase(s string) string {
 	return string(b)
 }
 
-func (c *checker) any(v *yamltree.Value, path string) {
+func (c *checker) any(v *yamltree.Value, path pathv) {
 	if v.Kind != yamltree.Object {
 		c.wrongType(v, path, `an object with "@type" (google.protobuf.Any)`)
 		return
@@ -969,16 +1017,16 @@ func (c *checker) any(v *yamltree.Value, path string) {
 			continue
 		}
 		if typ != nil {
-			c.add(m.KeyNode, yamltree.Join(path, "@type"), Any, "", `duplicate "@type"`)
+			c.add(m.KeyNode, path.key("@type"), Any, "", `duplicate "@type"`)
 			return
 		}
 		typ = m
 		if m.Val.Kind != yamltree.String {
-			c.add(m.Val.Node, yamltree.Join(path, "@type"), Any, "", "@type must be a string, found %s", describe(m.Val))
+			c.add(m.Val.Node, path.key("@type"), Any, "", "@type must be a string, found %s", describe(m.Val))
 			return
 		}
 		if m.Val.Text == "" {
-			c.add(m.Val.Node, yamltree.Join(path, "@type"), Any, "", "@type is empty")
+			c.add(m.Val.Node, path.key("@type"), Any, "", "@type is empty")
 			return
 		}
 	}
@@ -986,11 +1034,11 @@ func (c *checker) any(v *yamltree.Value, path string) {
 		c.add(v.Node, path, Any, `add "@type": type.googleapis.com/<full message name>`, `google.protobuf.Any without "@type"`)
 		return
 	}
-	tpath := yamltree.Join(path, "@type")
+	tpath := path.key("@type")
 	mt, err := c.p.Types.FindMessageByURL(typ.Val.Text)
 	if err != nil {
 		c.res.Unresolved = true
-		c.report(&Issue{Class: AnyType, Node: typ.Val.Node, Path: tpath, Hint: anyHint(c.p.Types, typ.Val.Text),
+		c.report(&Issue{Class: AnyType, Node: typ.Val.Node, Path: tpath.String(), Hint: anyHint(c.p.Types, typ.Val.Text),
 			Msg: fmt.Sprintf("cannot resolve type %q", typ.Val.Text), URL: typ.Val.Text, InAny: c.inAny})
 		return
 	}
@@ -1008,13 +1056,13 @@ func (c *checker) any(v *yamltree.Value, path string) {
 		case "@type":
 		case "value":
 			if value != nil {
-				c.add(m.KeyNode, yamltree.Join(path, "value"), Any, "", `duplicate "value"`)
+				c.add(m.KeyNode, path.key("value"), Any, "", `duplicate "value"`)
 				continue
 			}
 			value = m
-			c.wellKnown(md, m.Val, yamltree.Join(path, "value"))
+			c.wellKnown(md, m.Val, path.key("value"))
 		default:
-			c.add(m.KeyNode, yamltree.Join(path, m.Key), UnknownField, `a well-known type in an Any takes only "@type" and "value"`,
+			c.add(m.KeyNode, path.key(m.Key), UnknownField, `a well-known type in an Any takes only "@type" and "value"`,
 				"unknown field %q in an Any holding %s", m.Key, md.FullName())
 		}
 	}
@@ -1029,7 +1077,7 @@ func isTypedStruct(name protoreflect.FullName) bool {
 
 // typedStruct checks a TypedStruct as Envoy loads one: its value is the message its
 // type_url names (source/common/config/utility.cc translateOpaqueConfig).
-func (c *checker) typedStruct(md protoreflect.MessageDescriptor, v *yamltree.Value, path string, skipType bool) {
+func (c *checker) typedStruct(md protoreflect.MessageDescriptor, v *yamltree.Value, path pathv, skipType bool) {
 	var url, value *yamltree.Member
 	for i := range v.Members {
 		m := &v.Members[i]
@@ -1040,7 +1088,7 @@ func (c *checker) typedStruct(md protoreflect.MessageDescriptor, v *yamltree.Val
 			}
 		case "type_url", "typeUrl":
 			if url != nil {
-				c.add(m.KeyNode, yamltree.Join(path, m.Key), DuplicateField, "keep one of them", "field \"type_url\" is set twice, as %q and as %q", url.Key, m.Key)
+				c.add(m.KeyNode, path.key(m.Key), DuplicateField, "keep one of them", "field \"type_url\" is set twice, as %q and as %q", url.Key, m.Key)
 				continue
 			}
 			url = m
@@ -1049,21 +1097,21 @@ func (c *checker) typedStruct(md protoreflect.MessageDescriptor, v *yamltree.Val
 			value = m
 			continue
 		}
-		c.report(&Issue{Class: UnknownField, Node: m.KeyNode, Path: yamltree.Join(path, m.Key), Hint: diag.DidYouMean(m.Key, []string{"typeUrl", "value"}),
+		c.report(&Issue{Class: UnknownField, Node: m.KeyNode, Path: path.key(m.Key).String(), Hint: diag.DidYouMean(m.Key, []string{"typeUrl", "value"}),
 			Msg: fmt.Sprintf("unknown field %q in %s", m.Key, md.FullName()), Message: md, Key: m.Key, InAny: c.inAny})
 	}
 	if url == nil || url.Val.Kind != yamltree.String || url.Val.Text == "" {
 		at, p := v.Node, path
 		if url != nil {
-			at, p = url.Val.Node, yamltree.Join(path, url.Key)
+			at, p = url.Val.Node, path.key(url.Key)
 		}
 		c.add(at, p, Type, "", "%s has no type_url", md.Name())
 		return
 	}
-	upath := yamltree.Join(path, url.Key)
+	upath := path.key(url.Key)
 	mt, err := c.p.Types.FindMessageByURL(url.Val.Text)
 	if err != nil {
-		c.report(&Issue{Class: TypedStructType, Node: url.Val.Node, Path: upath, Hint: anyHint(c.p.Types, url.Val.Text),
+		c.report(&Issue{Class: TypedStructType, Node: url.Val.Node, Path: upath.String(), Hint: anyHint(c.p.Types, url.Val.Text),
 			Msg: fmt.Sprintf("type_url %q names no type this parser knows", url.Val.Text), URL: url.Val.Text, InAny: c.inAny})
 		return
 	}
@@ -1075,7 +1123,7 @@ func (c *checker) typedStruct(md protoreflect.MessageDescriptor, v *yamltree.Val
 	if c.p.Inner != nil {
 		c.p = c.p.Inner
 	}
-	c.message(mt.Descriptor(), value.Val, yamltree.Join(path, "value"), false, true)
+	c.message(mt.Descriptor(), value.Val, path.key("value"), false, true)
 }
 
 func anyHint(t Types, url string) string {

@@ -26,7 +26,8 @@ import (
 // istiodSpec reads the spec of an Istio resource: an unknown field is an error (the
 // webhook refuses it), every other problem too.
 func istiodSpec() *protocheck.Parser {
-	return &protocheck.Parser{Types: protoregistry.GlobalTypes, NoRequired: true, Policy: func(is *protocheck.Issue) protocheck.Verdict {
+	// A patch value is a Struct here, and is read as its Envoy type by patchValue.
+	return &protocheck.Parser{Types: protoregistry.GlobalTypes, NoRequired: true, OpaqueStructs: true, Policy: func(is *protocheck.Issue) protocheck.Verdict {
 		switch is.Class {
 		case protocheck.UnknownField:
 			return protocheck.Verdict{Severity: diag.Error, Code: CodeUnknownField}
@@ -117,7 +118,7 @@ type parsed struct {
 // problem is reported, and errors quiet their paths for the rules that follow. It
 // returns nil when the YAML has no JSON form.
 func (p *pass) read(n *yaml.Node, path string, md protoreflect.MessageDescriptor, parser *protocheck.Parser) *parsed {
-	v, errs := yamltree.Convert(n, p.file, path, yamltree.DefaultLimits)
+	v, errs := p.arena.Convert(n, p.file, path, yamltree.DefaultLimits)
 	if errs.HasErrors() {
 		p.l.Append(relocate(errs, CodeStructure))
 		p.rep.Quiet(path)

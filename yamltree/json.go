@@ -55,8 +55,32 @@ type Member struct {
 // JSON form, a limit reached) are findings at their positions; the value is nil when
 // there are any.
 func Convert(n *yaml.Node, file, path string, lim Limits) (*Value, diag.List) {
-	c := converter{file: file, lim: lim, base: path}
-	c.slab = make([]Value, 0, countNodes(n, 1024))
+	return new(Arena).Convert(n, file, path, lim)
+}
+
+// Arena holds the memory of converted values, for a caller that converts many
+// documents one after the other (a file of a thousand EnvoyFilters): Reset hands it
+// back for the next document instead of leaving it to the collector.
+type Arena struct {
+	values  []Value
+	members []Member
+	elems   []*Value
+}
+
+// Reset empties the arena. Every Value it handed out is invalid from then on.
+func (a *Arena) Reset() {
+	clear(a.values[:cap(a.values)])
+	clear(a.members[:cap(a.members)])
+	clear(a.elems[:cap(a.elems)])
+	a.values, a.members, a.elems = a.values[:0], a.members[:0], a.elems[:0]
+}
+
+// Convert is the package's Convert, with its values taken from the arena.
+func (a *Arena) Convert(n *yaml.Node, file, path string, lim Limits) (*Value, diag.List) {
+	c := converter{file: file, lim: lim, base: path, a: a}
+	if need := countNodes(n, 4096); cap(a.values)-len(a.values) < need {
+		a.values = make([]Value, 0, need)
+	}
 	v := c.toValue(n, 0)
 	if c.errs.HasErrors() {
 		return nil, c.errs
@@ -65,7 +89,7 @@ func Convert(n *yaml.Node, file, path string, lim Limits) (*Value, diag.List) {
 }
 
 type converter struct {
-	slab  []Value // Values are taken from here: one allocation for many
+	a     *Arena // where Values come from: one allocation for many
 	file  string
 	base  string // the path of the converted value
 	stack []step
@@ -82,8 +106,9 @@ type step struct {
 	index int // a list item's index, -1 for a mapping key
 }
 
-// countNodes counts the nodes below n (aliases followed), up to max: the size of
-// the first slab, so a small document takes one allocation of the right size.
+// countNodes counts the values below n (aliases followed, mapping keys not: they
+// are no Values), up to max: the size of the first slab, so a small document takes
+// one allocation of the right size.
 func countNodes(n *yaml.Node, max int) int {
 	count := 0
 	var walk func(*yaml.Node)
@@ -94,21 +119,52 @@ func countNodes(n *yaml.Node, max int) int {
 			return
 		}
 		count++
-		for _, c := range n.Content {
-			walk(c)
+		switch n.Kind {
+		case yaml.MappingNode:
+			for i := 1; i < len(n.Content); i += 2 {
+				walk(n.Content[i])
+			}
+		default:
+			for _, c := range n.Content {
+				walk(c)
+			}
 		}
 	}
 	walk(n)
 	return count
 }
 
-// value returns a new Value from the slab.
+// value returns a new Value from the arena. A full arena starts a new block: the
+// Values handed out stay where they are.
 func (c *converter) value(v Value) *Value {
-	if len(c.slab) == cap(c.slab) {
-		c.slab = make([]Value, 0, 64)
+	a := c.a
+	if len(a.values) == cap(a.values) {
+		a.values = make([]Value, 0, 64)
 	}
-	c.slab = append(c.slab, v)
-	return &c.slab[len(c.slab)-1]
+	a.values = append(a.values, v)
+	return &a.values[len(a.values)-1]
+}
+
+// members is an empty list of room for n members, from the arena.
+func (c *converter) members(n int) []Member {
+	a := c.a
+	if cap(a.members)-len(a.members) < n {
+		a.members = make([]Member, 0, max(n, 256))
+	}
+	start := len(a.members)
+	a.members = a.members[:start+n]
+	return a.members[start : start : start+n]
+}
+
+// elems is members for a list's items.
+func (c *converter) elems(n int) []*Value {
+	a := c.a
+	if cap(a.elems)-len(a.elems) < n {
+		a.elems = make([]*Value, 0, max(n, 256))
+	}
+	start := len(a.elems)
+	a.elems = a.elems[:start+n]
+	return a.elems[start : start : start+n]
 }
 
 func (c *converter) path() string {
@@ -160,7 +216,7 @@ func (c *converter) toValue(n *yaml.Node, depth int) *Value {
 		cp.Node = n
 		return c.value(cp)
 	case yaml.MappingNode:
-		v := c.value(Value{Kind: Object, Node: n, Members: make([]Member, 0, len(n.Content)/2)})
+		v := c.value(Value{Kind: Object, Node: n, Members: c.members(len(n.Content) / 2)})
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k, val := n.Content[i], n.Content[i+1]
 			key, ok := c.key(k)
@@ -173,7 +229,7 @@ func (c *converter) toValue(n *yaml.Node, depth int) *Value {
 		}
 		return v
 	case yaml.SequenceNode:
-		v := c.value(Value{Kind: Array, Node: n, Elems: make([]*Value, 0, len(n.Content))})
+		v := c.value(Value{Kind: Array, Node: n, Elems: c.elems(len(n.Content))})
 		for i, e := range n.Content {
 			c.stack = append(c.stack, step{index: i})
 			v.Elems = append(v.Elems, c.toValue(e, depth+1))

@@ -1,6 +1,7 @@
 package yamltree
 
 import (
+	"strings"
 	"testing"
 
 	yaml "go.yaml.in/yaml/v3"
@@ -44,4 +45,25 @@ func parseYAML(t testing.TB, src string) *yaml.Node {
 		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!null", Value: ""}
 	}
 	return doc.Content[0]
+}
+
+// TestArena: converting into a reused arena gives what a fresh Convert gives, for
+// documents larger and smaller than the arena's blocks.
+func TestArena(t *testing.T) {
+	var a Arena
+	big := "a: [" + strings.Repeat("{b: [1, 2, {c: d}]}, ", 300) + "x]"
+	for i, src := range []string{"a: 1", big, "k: {v: [true, null]}", big, "z: 'q'"} {
+		want, err := ToJSON(parseYAML(t, src))
+		if err != nil {
+			t.Fatal(err)
+		}
+		v, errs := a.Convert(parseYAML(t, src), "f", "", DefaultLimits)
+		if errs.HasErrors() {
+			t.Fatal(errs)
+		}
+		if got := v.AppendJSON(nil); string(got) != string(want) {
+			t.Fatalf("document %d: %s, want %s", i, got, want)
+		}
+		a.Reset()
+	}
 }
