@@ -154,3 +154,21 @@ func TestJSONSkip(t *testing.T) {
 		t.Errorf("JSON = %s", got)
 	}
 }
+
+// TestOpaqueStructs: a parser that leaves Struct contents to another reader checks
+// only their shape.
+func TestOpaqueStructs(t *testing.T) {
+	md := (&clusterv3.Cluster{}).ProtoReflect().Descriptor()
+	// metadata.filter_metadata is a map of Structs.
+	src := "name: c\nmetadata: {filter_metadata: {a: {n: !!float 1.0e999}}}\n"
+	if res := Check(md, value(t, src), "c.yaml", "", &Parser{Types: protoregistry.GlobalTypes}); !res.HasErrors() {
+		t.Errorf("protojson refuses a number out of a double's range inside a Struct: %s", value(t, src).AppendJSON(nil))
+	}
+	if res := Check(md, value(t, src), "c.yaml", "", &Parser{Types: protoregistry.GlobalTypes, OpaqueStructs: true}); res.HasErrors() {
+		t.Errorf("opaque Structs: %v", res.Findings)
+	}
+	bad := "name: c\nmetadata: {filter_metadata: {a: [1]}}\n"
+	if res := Check(md, value(t, bad), "c.yaml", "", &Parser{Types: protoregistry.GlobalTypes, OpaqueStructs: true}); !res.HasErrors() {
+		t.Error("a list is no Struct, opaque or not")
+	}
+}
