@@ -97,6 +97,31 @@ var (
 	// "Distributing WebAssembly Modules"), with a real sha256 only.
 	AgentOCI = Feature{Name: "istio-agent image pulls", IstioSince: 12,
 		Source: "istio/istio#33374, pkg/wasm/convert.go"}
+	// AgentFetchesTypedStruct: the istio-agent downloads the remote code of a Wasm
+	// filter in an EXTENSION_CONFIG (ECDS) resource itself and hands Envoy a local
+	// file, for a Wasm wrapped in a TypedStruct, from Istio 1.9 (istio/istio
+	// pkg/wasm/convert.go, ISTIO_AGENT_ENABLE_WASM_REMOTE_LOAD_CONVERSION, default on).
+	// It reads only http_uri.uri, defaults the timeout, and takes an empty or "nil"
+	// sha256 as "no checksum".
+	AgentFetchesTypedStruct = Feature{Name: "istio-agent ECDS Wasm download (TypedStruct)", IstioSince: 9,
+		Source: "istio/istio pkg/wasm/convert.go (1.9.0)"}
+	// AgentFetchesTyped: the same for a Wasm given directly as
+	// envoy.extensions.filters.http.wasm.v3.Wasm, from Istio 1.12 (convert.go).
+	AgentFetchesTyped = Feature{Name: "istio-agent ECDS Wasm download (typed)", IstioSince: 12,
+		Source: "istio/istio pkg/wasm/convert.go (1.12.0)"}
+	// RuntimeOptional: vm_config.runtime may be empty (the first engine Envoy has),
+	// envoyproxy/envoy#21749, Envoy 1.23; before, PGV required it (min_len 1).
+	RuntimeOptional = Feature{Name: "vm_config.runtime optional", EnvoySince: 23,
+		Source: "envoyproxy/envoy#21749"}
+	// LookupByName: Envoy finds an extension named without typed_config by its name;
+	// removed in Envoy 1.39 (envoyproxy/envoy#45325, runtime guard
+	// envoy_reloadable_features_no_extension_lookup_by_name).
+	LookupByName = Feature{Name: "extension lookup by name", EnvoyUntil: 39,
+		Source: "envoyproxy/envoy#45325"}
+	// V2API: Envoy loads v2 configuration (API boosting: a v3 parse, else v2, with v2's
+	// deprecated fields such as Cluster.hosts and the untyped `config`) until Envoy
+	// 1.18 removed it (envoyproxy/envoy#15481); the v2 types went with it.
+	V2API = Feature{Name: "the v2 xDS API", EnvoyUntil: 18, Source: "envoyproxy/envoy#15481"}
 	// WasmPlugin: the extensions.istio.io kind, Istio 1.12 (istio/istio#33374).
 	WasmPlugin = Feature{Name: "WasmPlugin", IstioSince: 12,
 		Source: "istio/istio#33374"}

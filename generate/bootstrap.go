@@ -54,7 +54,7 @@ func bootstrapStep(b *build) []Object {
 		return nil
 	}
 	// The bootstrap is for a standalone Envoy (Options.Envoy), not the mesh's proxy.
-	pc := b.pluginConfig(code, b.opts.Envoy)
+	pc := b.pluginConfig(code, b.opts.envoy())
 	wasm, _ := b.wasmFilter(pc)
 	wasmAny := b.any("spec", wasm)
 	routerAny := b.any("spec", &routerv3.Router{})

@@ -38,8 +38,17 @@ type Options struct {
 	Target Target
 	// Istio is the release whose dialect to emit; the zero value is the newest.
 	Istio compat.Istio
-	// Envoy is the release a standalone bootstrap is for; the zero value is the newest.
+	// Envoy is the release a standalone bootstrap is for; the zero value is the Envoy
+	// of the Istio release's proxy.
 	Envoy compat.Envoy
 	// Workloads are the workload manifests given with the specs; nil = target by label.
 	Workloads []Workload
+}
+
+// envoy is the Envoy release a standalone bootstrap is for.
+func (o Options) envoy() compat.Envoy {
+	if o.Envoy != 0 {
+		return o.Envoy
+	}
+	return o.Istio.Envoy()
 }

@@ -24,10 +24,16 @@ func checkBootstrap(p *pass) {
 	if x == nil || !p.decode(x, part{x.v, ""}, b, CodeBootstrapDecode) {
 		return
 	}
-	w := &envoyWalk{p: p, istio: compat.NewestIstio, complete: true, owner: "bootstrap " + p.file}
+	envoy := p.opts.envoy()
+	w := &envoyWalk{p: p, envoy: envoy, complete: true, owner: "bootstrap " + p.file}
 	w.untyped = func(path, name string) {
-		p.rep.Warnf(path, CodeMissingTyped, "add typed_config with the filter's \"@type\"",
-			"filter %q has no typed_config; Envoy no longer looks extensions up by name", name)
+		if envoy.Has(compat.LookupByName) {
+			p.rep.Warnf(path, CodeMissingTyped, "add typed_config with the filter's \"@type\"",
+				"filter %q has no typed_config: Envoy %s finds it by name, which Envoy %s no longer does", name, envoy, compat.LookupByName.EnvoyUntil)
+			return
+		}
+		p.rep.Errorf(path, CodeMissingTyped, "add typed_config with the filter's \"@type\"",
+			"filter %q has no typed_config, and Envoy %s no longer looks extensions up by name: it refuses the bootstrap", name, envoy)
 	}
 	w.check(b, "")
 }

@@ -39,6 +39,10 @@ func TestBootstrapRules(t *testing.T) {
 		{"unknown type", hcmBootstrap("          - {name: x, typed_config: {'@type': type.googleapis.com/no.Such}}\n"), CodeIstioValidation, 13},
 		{"network terminal last", strings.Replace(hcmBootstrap(routerFilter), "    - filters:\n", "    - filters:\n      - {name: e, typed_config: {'@type': type.googleapis.com/envoy.extensions.filters.network.echo.v3.Echo}}\n", 1), CodeFilterOrder, 7},
 		{"not a mapping", "- a\n", CodeStructure, 1},
+		// Envoy reads enum names in any case, and one value where a list is expected.
+		{"lower-case enums", hcmBootstrap(routerFilter) + "  clusters:\n  - {name: c, type: strict_dns, lb_policy: round_robin, connect_timeout: 1s}\n", "", 0},
+		{"one listener as a mapping", strings.Replace(hcmBootstrap(wasmFilter+routerFilter), "  listeners:\n  - name: l\n    address:", "  listeners:\n    name: l\n    address:", 1), "", 0},
+		{"an enum name in no case", hcmBootstrap(routerFilter) + "  clusters:\n  - {name: c, type: strictdns, connect_timeout: 1s}\n", CodeBootstrapDecode, 15},
 		{"filter by name only", hcmBootstrap(wasmFilter + "          - {name: envoy.filters.http.router}\n"), CodeMissingTyped, 14},
 	}
 	for _, tt := range tests {

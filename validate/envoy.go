@@ -20,10 +20,18 @@ import (
 // hands each message to the Envoy rules (chain order, Wasm, typed_config by name),
 // and runs protoc-gen-validate on every unpacked message.
 type envoyWalk struct {
-	p        *pass
-	istio    compat.Istio // the proxy's release
-	complete bool         // the value is a whole object (not a MERGE fragment): required fields apply
-	owner    string       // "EnvoyFilter ns/name" or "bootstrap FILE", for the shared-VM rule
+	p     *pass
+	envoy compat.Envoy // the Envoy that loads the config
+	// istio is the Istio release whose proxy it is; zero for a standalone Envoy (a
+	// bootstrap), whose messages then name the Envoy release.
+	istio    compat.Istio
+	complete bool // the value is a whole object (not a MERGE fragment): required fields apply
+	// ecds: the value is an EXTENSION_CONFIG resource, whose Wasm remote code the
+	// istio-agent may download itself (agentFetches); typedStruct counts the
+	// TypedStructs the walk is inside (inTypedStruct).
+	ecds        bool
+	inTypedStruct int
+	owner       string // "EnvoyFilter ns/name" or "bootstrap FILE", for the shared-VM rule
 	// untyped is told of each filter named without typed_config.
 	untyped func(path, name string)
 	roots   []root
@@ -132,7 +140,29 @@ func (w *envoyWalk) typedStruct(ts proto.Message, path string) {
 		return
 	}
 	w.roots = append(w.roots, root{m, vp})
+	w.inTypedStruct++
 	w.walk(m.ProtoReflect(), vp)
+	w.inTypedStruct--
+}
+
+// proxy names the proxy that loads the config, for messages.
+func (w *envoyWalk) proxy() string {
+	if w.istio != 0 {
+		return "the proxy of Istio " + w.istio.String()
+	}
+	return "Envoy " + w.envoy.String()
+}
+
+// agentFetches reports whether the istio-agent, not Envoy, downloads a remote Wasm
+// module here: in an ECDS resource, from the release whose agent converts that form.
+func (w *envoyWalk) agentFetches() bool {
+	if !w.ecds || w.istio == 0 {
+		return false
+	}
+	if w.inTypedStruct > 0 {
+		return w.istio.Has(compat.AgentFetchesTypedStruct)
+	}
+	return w.istio.Has(compat.AgentFetchesTyped)
 }
 
 // missingTyped finds filters named without typed_config (Envoy no longer looks

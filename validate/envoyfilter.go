@@ -370,7 +370,8 @@ func patchValueRules(pp *patchPass) bool {
 			}
 		}
 	}
-	w := &envoyWalk{p: pp.pass, istio: pp.opts.Istio, complete: pp.op() != networking.EnvoyFilter_Patch_MERGE, owner: pp.owner}
+	w := &envoyWalk{p: pp.pass, envoy: pp.opts.Istio.Envoy(), istio: compat.Istio(pp.opts.Istio.Minor()),
+		complete: pp.op() != networking.EnvoyFilter_Patch_MERGE, owner: pp.owner, ecds: applyTo == networking.EnvoyFilter_EXTENSION_CONFIG}
 	var missing []string
 	w.untyped = func(_, name string) { missing = append(missing, name) }
 	w.check(m, vp)

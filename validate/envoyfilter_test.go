@@ -34,6 +34,16 @@ func wasmPatch(plugin string) string {
 `
 }
 
+// ecds is an EXTENSION_CONFIG patch of a Wasm filter with the given vm_config body.
+func ecds(_ string, vm string) string {
+	return ef("  - applyTo: EXTENSION_CONFIG\n    patch:\n      operation: ADD\n      value:\n        name: w\n        typed_config:\n          '@type': type.googleapis.com/envoy.extensions.filters.http.wasm.v3.Wasm\n          config: {vm_config: {runtime: envoy.wasm.runtime.v8, " + vm + "}}\n")
+}
+
+// ecdsTypedStruct is ecds with the Wasm wrapped in a TypedStruct (the 1.7–1.11 form).
+func ecdsTypedStruct(vm string) string {
+	return ef("  - applyTo: EXTENSION_CONFIG\n    patch:\n      operation: ADD\n      value:\n        name: w\n        typed_config:\n          '@type': type.googleapis.com/udpa.type.v1.TypedStruct\n          type_url: type.googleapis.com/envoy.extensions.filters.http.wasm.v3.Wasm\n          value: {config: {vm_config: {runtime: envoy.wasm.runtime.v8, " + vm + "}}}\n")
+}
+
 const goodVM = `vm_config: {runtime: envoy.wasm.runtime.v8, code: {local: {filename: /f.wasm}}}`
 
 func codes(l diag.List) string {
@@ -109,7 +119,19 @@ func TestEnvoyFilterRules(t *testing.T) {
 		{"good json config", ef(wasmPatch(`configuration: {'@type': type.googleapis.com/google.protobuf.StringValue, value: '{"a":1}'}, ` + goodVM)), Options{}, "WG7041", true, 0},
 		{"plain string config", ef(wasmPatch(`configuration: {'@type': type.googleapis.com/google.protobuf.StringValue, value: 'hello'}, ` + goodVM)), Options{}, "WG7041", true, 0},
 		{"remote without sha", ef(wasmPatch(`vm_config: {runtime: envoy.wasm.runtime.v8, code: {remote: {http_uri: {uri: "https://x/f.wasm", cluster: c, timeout: 1s}}}}`)), Options{}, "WG7042", false, 20},
-		{"remote with sha", ef(wasmPatch(`vm_config: {runtime: envoy.wasm.runtime.v8, code: {remote: {sha256: abc, http_uri: {uri: "https://x/f.wasm", cluster: c, timeout: 1s}}}}`)), Options{}, "WG7042", true, 0},
+		{"remote with sha", ef(wasmPatch(`vm_config: {runtime: envoy.wasm.runtime.v8, code: {remote: {sha256: 72ad74e260c99fd77bbfd62f5dfab16af666dbdee8bacca39d97eafe60c69584, http_uri: {uri: "https://x/f.wasm", cluster: c, timeout: 1s}}}}`)), Options{}, "WG7042", true, 0},
+		{"remote with a placeholder sha", ef(wasmPatch(`vm_config: {runtime: envoy.wasm.runtime.v8, code: {remote: {sha256: '${SHA}', http_uri: {uri: "https://x/f.wasm", cluster: c, timeout: 1s}}}}`)), Options{}, "WG7042", false, 20},
+		// The istio-agent downloads ECDS Wasm itself: no cluster, timeout or sha256 needed.
+		{"ecds remote, agent fetches", ecds("1.12", `code: {remote: {http_uri: {uri: "https://x/f.wasm"}}}`), Options{Istio: 12}, "", false, 0},
+		{"ecds remote without sha warns", ecds("1.12", `code: {remote: {http_uri: {uri: "https://x/f.wasm"}}}`), Options{Istio: 12}, "WG7042", false, 0},
+		{"ecds remote nil sha", ecds("1.12", `code: {remote: {sha256: nil, http_uri: {uri: "https://x/f.wasm"}}}`), Options{Istio: 12}, "", false, 0},
+		{"ecds remote placeholder sha", ecds("1.12", `code: {remote: {sha256: "<sha>", http_uri: {uri: "https://x/f.wasm"}}}`), Options{Istio: 12}, "WG7042", false, 0},
+		{"ecds direct Wasm on 1.11: Envoy fetches", ecds("1.11", `code: {remote: {http_uri: {uri: "https://x/f.wasm"}}}`), Options{Istio: 11}, "WG7042", false, 0},
+		{"ecds TypedStruct on 1.9: the agent fetches", ecdsTypedStruct(`code: {remote: {http_uri: {uri: "https://x/f.wasm"}}}`), Options{Istio: 9}, "", false, 0},
+		{"ecds TypedStruct on 1.8: Envoy fetches", ecdsTypedStruct(`code: {remote: {http_uri: {uri: "https://x/f.wasm"}}}`), Options{Istio: 8}, "WG7042", false, 0},
+		// vm_config.runtime may be empty from Envoy 1.23 (Istio 1.15).
+		{"empty runtime on 1.14", strings.Replace(ef(wasmPatch(`vm_config: {code: {local: {filename: /f.wasm}}}`)), "priority: 1", "priority: 0", 1), Options{Istio: 14}, "WG7040", false, 0},
+		{"empty runtime on 1.15", ef(wasmPatch(`vm_config: {code: {local: {filename: /f.wasm}}}`)), Options{Istio: 15}, "", false, 0},
 		{"empty filename", ef(wasmPatch(`vm_config: {runtime: envoy.wasm.runtime.v8, code: {local: {filename: ""}}}`)), Options{}, "WG7043", false, 20},
 		{"no code", ef(wasmPatch(`vm_config: {runtime: envoy.wasm.runtime.v8}`)), Options{}, "WG7044", false, 20},
 		{"no vm", ef(wasmPatch(`root_id: r`)), Options{}, "WG7047", false, 0},
@@ -126,6 +148,9 @@ func TestEnvoyFilterRules(t *testing.T) {
 		{"oneof clash", ef(wasmPatch(`vm_config: {runtime: envoy.wasm.runtime.v8, code: {local: {filename: /a, inline_string: b}}}`)), Options{}, "WG7002", false, 20},
 		{"listener chain order", ef("  - applyTo: LISTENER\n    patch:\n      operation: ADD\n      value:\n        name: l\n        address: {socket_address: {address: 0.0.0.0, port_value: 1}}\n        filter_chains: [{filters: [{name: r, typed_config: {'@type': type.googleapis.com/envoy.extensions.filters.network.rbac.v3.RBAC, stat_prefix: r}}]}]\n"), Options{}, "WG7102", false, 0},
 		{"pgv cluster", ef("  - applyTo: CLUSTER\n    patch: {operation: ADD, value: {connect_timeout: 1s}}\n"), Options{}, "WG7030", false, 8},
+		// istiod parses patch values case-sensitively; Envoy converts a TypedStruct's value itself, leniently.
+		{"lower-case enum in a patch value", ef("  - applyTo: CLUSTER\n    patch: {operation: ADD, value: {name: c, connect_timeout: 1s, type: strict_dns}}\n"), Options{}, "WG7002", false, 8},
+		{"lower-case enum in a TypedStruct", ef("  - applyTo: HTTP_FILTER\n    match: {listener: {filterChain: {filter: {name: envoy.filters.network.http_connection_manager, subFilter: {name: envoy.filters.http.router}}}}}\n    patch: {operation: INSERT_BEFORE, value: {name: w, typed_config: {'@type': type.googleapis.com/udpa.type.v1.TypedStruct, type_url: type.googleapis.com/envoy.extensions.filters.http.wasm.v3.Wasm, value: {config: {failure_policy: fail_open, vm_config: {runtime: envoy.wasm.runtime.v8, code: {local: {filename: /f.wasm}}}}}}}}\n"), Options{}, "", false, 0},
 		{"pgv skipped on merge", ef("  - applyTo: CLUSTER\n    match: {cluster: {name: x}}\n    patch: {operation: MERGE, value: {connect_timeout: 1s}}\n"), Options{}, "WG7030", true, 0},
 	}
 	for _, tt := range tests {

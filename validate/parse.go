@@ -38,9 +38,35 @@ func istiodSpec() *protocheck.Parser {
 	}}
 }
 
-// patchValue reads an EnvoyFilter patch value as the Envoy type its applyTo implies.
+// patchValue reads an EnvoyFilter patch value as istiod does (golang/protobuf's
+// jsonpb: enum names in their own case, a list for a repeated field; istio/istio
+// pkg/config/xds BuildXDSObjectFromStruct), and a TypedStruct's value in it as Envoy
+// does, which converts it itself (envoyDynamic).
 func patchValue(v compat.Istio) *protocheck.Parser {
-	return &protocheck.Parser{Types: protoregistry.GlobalTypes, TypedStruct: true, NoRequired: true, Policy: func(is *protocheck.Issue) protocheck.Verdict {
+	return &protocheck.Parser{Types: protoregistry.GlobalTypes, TypedStruct: true, NoRequired: true, Inner: envoyDynamic(v),
+		Policy: patchValuePolicy(v)}
+}
+
+// envoyLenient are the leniencies of Envoy's JSON parsing wherever Envoy reads JSON
+// itself (a bootstrap; a TypedStruct's value, converted through JSON): enum names in
+// any case (MessageUtil::loadFromJson sets case_insensitive_enum_parsing,
+// envoyproxy/envoy source/common/protobuf/utility.cc, explicitly since
+// envoyproxy/envoy#6222 and protobuf's default before), and one value for a repeated
+// field (protobuf's JSON parser in its legacy mode, which Envoy's build uses:
+// protocolbuffers/protobuf src/google/protobuf/json/internal/parser.cc, "the
+// original ESF parser permits a single element in place of an array").
+func envoyLenient(p *protocheck.Parser) *protocheck.Parser {
+	p.FoldEnums, p.SingleAsList = true, true
+	return p
+}
+
+// envoyDynamic reads a TypedStruct's value inside a patch value, as Envoy converts it.
+func envoyDynamic(v compat.Istio) *protocheck.Parser {
+	return envoyLenient(&protocheck.Parser{Types: protoregistry.GlobalTypes, TypedStruct: true, NoRequired: true, Policy: patchValuePolicy(v)})
+}
+
+func patchValuePolicy(v compat.Istio) func(is *protocheck.Issue) protocheck.Verdict {
+	return func(is *protocheck.Issue) protocheck.Verdict {
 		switch is.Class {
 		case protocheck.UnknownField:
 			if is.Key == "config" && is.Message.Fields().ByName("typed_config") != nil {
@@ -59,13 +85,13 @@ func patchValue(v compat.Istio) *protocheck.Parser {
 			return protocheck.Verdict{Severity: diag.Error, Code: CodeStructure}
 		}
 		return protocheck.Verdict{Severity: diag.Error, Code: CodeInvalidValue}
-	}}
+	}
 }
 
 // envoyStatic reads a bootstrap as Envoy does at start-up: an unknown field anywhere
 // is fatal.
 func envoyStatic() *protocheck.Parser {
-	return &protocheck.Parser{Types: protoregistry.GlobalTypes, TypedStruct: true, NoRequired: true, Policy: func(is *protocheck.Issue) protocheck.Verdict {
+	return envoyLenient(&protocheck.Parser{Types: protoregistry.GlobalTypes, TypedStruct: true, NoRequired: true, Policy: func(is *protocheck.Issue) protocheck.Verdict {
 		switch is.Class {
 		case protocheck.UnknownField:
 			return protocheck.Verdict{Severity: diag.Error, Code: CodeBootstrapUnknown}
@@ -78,7 +104,7 @@ func envoyStatic() *protocheck.Parser {
 			return protocheck.Verdict{Severity: diag.Error, Code: CodeStructure}
 		}
 		return protocheck.Verdict{Severity: diag.Error, Code: CodeBootstrapDecode}
-	}}
+	}})
 }
 
 // legacyConfig is the v2 filters' `config` Struct: what Istio 1.5–1.6 proxies read,

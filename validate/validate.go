@@ -21,6 +21,17 @@ import (
 // Options select the releases documents are checked against.
 type Options struct {
 	Istio compat.Istio // the target Istio release; the zero value is the newest
+	// Envoy is the Envoy release bootstraps (and other config Envoy reads) are checked
+	// against; the zero value is the Envoy of the Istio release's proxy.
+	Envoy compat.Envoy
+}
+
+// envoy is the Envoy release to check against.
+func (o Options) envoy() compat.Envoy {
+	if o.Envoy != 0 {
+		return o.Envoy
+	}
+	return o.Istio.Envoy()
 }
 
 // Doc is one parsed document of an input file.

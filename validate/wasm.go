@@ -33,7 +33,7 @@ func (w *envoyWalk) wasm(pc *wasmv3.PluginConfig, path string) {
 	// Envoy's plugin constructor, from the proxies that know failure_policy; older
 	// ones ignore the field (olderProxy warns).
 	//lint:ignore SA1019 the rule is about the deprecated field
-	if pc.GetFailOpen() && pc.GetFailurePolicy() != wasmv3.FailurePolicy_UNSPECIFIED && w.istio.Has(compat.FailurePolicy) {
+	if pc.GetFailOpen() && pc.GetFailurePolicy() != wasmv3.FailurePolicy_UNSPECIFIED && w.envoy.Has(compat.FailurePolicy) {
 		rep.Fail(yamltree.Join(path, "failure_policy"), CodeWasmFailBoth, "set only failure_policy (fail_open is deprecated; fail_open: true means FAIL_OPEN)",
 			"only one of fail_open or failure_policy can be set")
 	}
@@ -47,8 +47,9 @@ func (w *envoyWalk) wasm(pc *wasmv3.PluginConfig, path string) {
 	}
 	w.olderProxy(pc, path)
 	switch rt := vm.GetRuntime(); {
-	case rt == "" && w.complete:
-		rep.Fail(yamltree.Join(vp, "runtime"), CodeWasmRuntime, "set runtime: envoy.wasm.runtime.v8", "vm_config.runtime is empty; expected %s", wasmRuntimesMessage)
+	case rt == "" && w.complete && !w.envoy.Has(compat.RuntimeOptional):
+		rep.Fail(yamltree.Join(vp, "runtime"), CodeWasmRuntime, "set runtime: envoy.wasm.runtime.v8",
+			"vm_config.runtime is empty; expected %s (it may be empty from Envoy %s on)", wasmRuntimesMessage, compat.RuntimeOptional.EnvoySince)
 	case rt != "" && !slices.Contains(wasmRuntimes, rt):
 		rep.Fail(yamltree.Join(vp, "runtime"), CodeWasmRuntime, diag.DidYouMean(rt, wasmRuntimes), "unknown Wasm runtime %q; expected %s (official Envoy and Istio builds ship v8)", rt, wasmRuntimesMessage)
 	}
@@ -83,12 +84,7 @@ func (w *envoyWalk) wasm(pc *wasmv3.PluginConfig, path string) {
 	case code.GetRemote() != nil:
 		r := code.GetRemote()
 		id = "remote:" + r.GetHttpUri().GetUri() + "@" + r.GetSha256()
-		if r.GetSha256() == "" && w.complete {
-			rp := yamltree.Join(cp, "remote")
-			rep.Errorf(rp, CodeWasmRemoteSHA, "add sha256: <64 hex digits of the .wasm file> (sha256sum filter.wasm)",
-				"remote code has no sha256; Envoy requires it to verify the downloaded module and rejects the filter")
-			rep.Quiet(rp)
-		}
+		w.remote(r, yamltree.Join(cp, "remote"))
 	case w.complete:
 		rep.Fail(vp, CodeWasmNoCode, "add code.local.filename or code.remote", "vm_config has no code; expected code.local.filename or code.remote with http_uri and sha256")
 	}
@@ -97,6 +93,54 @@ func (w *envoyWalk) wasm(pc *wasmv3.PluginConfig, path string) {
 		w.p.facts.vms = append(w.p.facts.vms, vmUse{vmID: vm.GetVmId(), rootID: pc.GetRootId(), code: id, config: string(cfg),
 			ix: w.p.ix, path: yamltree.Join(vp, "vm_id"), owner: w.owner})
 	}
+}
+
+// remote checks remote Wasm code: what Envoy needs to fetch it, or, where the
+// istio-agent fetches it instead, what the agent needs.
+func (w *envoyWalk) remote(r *corev3.RemoteDataSource, rp string) {
+	rep := w.p.rep
+	sha := r.GetSha256()
+	if w.agentFetches() {
+		// The agent reads only http_uri.uri, and takes "" or "nil" as no checksum
+		// (pkg/wasm/convert.go): Envoy's rules for the rest do not apply.
+		rep.Quiet(rp)
+		switch {
+		case sha == "" || sha == "nil":
+			w.p.l.Add(diag.Finding{Pos: w.p.ix.Pos(rp), Path: w.p.ix.Display(rp), Severity: diag.Warning, Code: CodeWasmRemoteSHA,
+				Msg:  "remote code has no sha256: the istio-agent downloads the module without checking it, and again on every change of the resource",
+				Hint: "add sha256: <64 hex digits of the .wasm file> (sha256sum filter.wasm)"})
+		case !isSHA256(sha):
+			w.p.l.Add(diag.Finding{Pos: w.p.ix.Pos(yamltree.Join(rp, "sha256")), Path: w.p.ix.Display(yamltree.Join(rp, "sha256")), Severity: diag.Error, Code: CodeWasmRemoteSHA,
+				Msg:  fmt.Sprintf("sha256 %q is not 64 hex digits: the istio-agent compares it with the downloaded module's and refuses the module", yamltree.Clip(sha)),
+				Hint: "write the module's sha256 (sha256sum filter.wasm), or leave it out"})
+		}
+		return
+	}
+	switch {
+	case sha == "" && w.complete:
+		rep.Errorf(rp, CodeWasmRemoteSHA, "add sha256: <64 hex digits of the .wasm file> (sha256sum filter.wasm)",
+			"remote code has no sha256; Envoy requires it to verify the downloaded module and rejects the filter")
+		rep.Quiet(rp)
+	case sha != "" && !isSHA256(sha):
+		// PGV asks only for a non-empty string; Envoy compares it with the download's
+		// digest (source/common/config/remote_data_fetcher.cc), so anything else fails.
+		rep.Fail(yamltree.Join(rp, "sha256"), CodeWasmRemoteSHA, "write the module's sha256 (sha256sum filter.wasm)",
+			"sha256 %q is not 64 hex digits: Envoy compares it with the downloaded module's and rejects the module", yamltree.Clip(sha))
+	}
+}
+
+// isSHA256 reports whether s is 64 hex digits (Envoy compares digests in hex,
+// either case).
+func isSHA256(s string) bool {
+	if len(s) != 64 {
+		return false
+	}
+	for _, c := range s {
+		if !strings.ContainsRune("0123456789abcdefABCDEF", c) {
+			return false
+		}
+	}
+	return true
 }
 
 // envKeys is Envoy's rule when it builds a plugin's WasmConfig: every environment
@@ -170,15 +214,15 @@ func jsonConfig(p *pass, a *anypb.Any, path string) {
 // olderProxy warns about fields an older proxy ignores: xDS accepts unknown fields,
 // so the setting silently does not apply.
 func (w *envoyWalk) olderProxy(pc *wasmv3.PluginConfig, path string) {
-	v := w.istio
+	v := w.envoy
 	if !v.Has(compat.EnvVars) && pc.GetVmConfig().GetEnvironmentVariables() != nil {
 		f := compat.EnvVars
-		w.p.rep.Warnf(yamltree.Join(path, "vm_config.environment_variables"), CodeOlderIstio, fmt.Sprintf("target Istio %s or later, or pass the values in the plugin configuration", f.Since()),
-			"vm_config.environment_variables exists from Envoy %s (Istio %s); the proxy of Istio %s ignores it", f.EnvoySince, f.Since(), v)
+		w.p.rep.Warnf(yamltree.Join(path, "vm_config.environment_variables"), CodeOlderIstio, fmt.Sprintf("target Envoy %s (Istio %s) or later, or pass the values in the plugin configuration", f.EnvoySince, f.Since()),
+			"vm_config.environment_variables exists from Envoy %s (Istio %s); %s ignores it", f.EnvoySince, f.Since(), w.proxy())
 	}
 	if !v.Has(compat.FailurePolicy) && pc.GetFailurePolicy() != wasmv3.FailurePolicy_UNSPECIFIED {
 		f := compat.FailurePolicy
-		w.p.rep.Warnf(yamltree.Join(path, "failure_policy"), CodeOlderIstio, "use fail_open for this Istio version",
-			"failure_policy exists from Envoy %s (Istio %s); the proxy of Istio %s ignores it and fails closed", f.EnvoySince, f.Since(), v)
+		w.p.rep.Warnf(yamltree.Join(path, "failure_policy"), CodeOlderIstio, "use fail_open for this release",
+			"failure_policy exists from Envoy %s (Istio %s); %s ignores it and fails closed", f.EnvoySince, f.Since(), w.proxy())
 	}
 }

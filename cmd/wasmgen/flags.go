@@ -61,6 +61,28 @@ func limitFlags(fs *pflag.FlagSet) *yamltree.Limits {
 	return &lim
 }
 
+// versionFlags registers --istio-version and --envoy-version; the returned function
+// parses them (the Envoy defaults to the one the Istio release's proxy ships).
+func versionFlags(fs *pflag.FlagSet, istioHelp string) func(stderr io.Writer) (compat.Istio, compat.Envoy, error) {
+	istio := fs.String("istio-version", defaultIstioVersion(), istioHelp)
+	envoy := fs.String("envoy-version", "", "Envoy version bootstraps are checked against and written for, e.g. 1.17, 1.33 (default: the Envoy of --istio-version's proxy)")
+	return func(stderr io.Writer) (compat.Istio, compat.Envoy, error) {
+		iv, err := parseIstio(*istio, stderr)
+		if err != nil || *envoy == "" {
+			return iv, 0, err
+		}
+		ev, err := compat.ParseEnvoy(*envoy)
+		if err != nil {
+			return 0, 0, fmt.Errorf("--envoy-version: %v", err)
+		}
+		if known, newer := ev.Known(); newer {
+			fmt.Fprintf(stderr, "wasmgen: note: --envoy-version %s is newer than the newest release wasmgen knows; checking for %s\n", *envoy, known)
+			ev = known
+		}
+		return iv, ev, nil
+	}
+}
+
 // targetFlag registers --target with the given choices (generate.Targets or
 // KubernetesTargets) and returns a check of the value given.
 func targetFlag(fs *pflag.FlagSet, choices []string) (*string, func(stderr io.Writer) (generate.Target, int, bool)) {

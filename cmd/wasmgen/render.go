@@ -20,7 +20,7 @@ func runRender(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	out := fs.StringP("output-dir", "o", "", "write one file per object and a kustomization.yaml into this directory")
 	root := fs.String("root", "", "directory that file references must stay inside (default: the working directory)")
 	_, checkTarget := targetFlag(fs, generate.Targets())
-	istio := fs.String("istio-version", defaultIstioVersion(), "Istio version whose dialect to emit, e.g. 1.5, 1.8, 1.24")
+	versions := versionFlags(fs, "Istio version whose dialect to emit, e.g. 1.5, 1.8, 1.24")
 	format := fs.String("format", "yaml", "stdout format: yaml or json")
 	resolve := fs.Bool("resolve", false, "resolve image tags to digests (the only mode that uses the network)")
 	force := fs.Bool("force", false, "let -o overwrite files that wasmgen did not write")
@@ -43,7 +43,7 @@ func runRender(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if *format != "yaml" && *format != "json" {
 		return usageError(stderr, fs, "invalid --format %q; expected yaml or json", *format)
 	}
-	minor, err := parseIstio(*istio, stderr)
+	minor, envoy, err := versions(stderr)
 	if err != nil {
 		return usageError(stderr, fs, "%v", err)
 	}
@@ -60,7 +60,7 @@ func runRender(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return exitInvalid
 	}
 	opts := compile.Options{
-		Generate:       generate.Options{Target: target, Istio: minor},
+		Generate:       generate.Options{Target: target, Istio: minor, Envoy: envoy},
 		Limits:         *lim,
 		MaxImportDepth: *importDepth,
 	}

@@ -18,7 +18,7 @@ func runValidate(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	strict := fs.Bool("strict", false, "fail on warnings too")
 	listRules := fs.Bool("list-rules", false, "print every finding code (code, severity, whose verdict, what) and exit; with --output json as JSON")
 	root := fs.String("root", "", "directory that file references must stay inside (default: the working directory)")
-	istio := fs.String("istio-version", defaultIstioVersion(), "Istio version to check against, e.g. 1.5, 1.8, 1.24")
+	versions := versionFlags(fs, "Istio version to check against, e.g. 1.5, 1.8, 1.24")
 	lim := limitFlags(fs)
 	if code, done := parseFlags(fs, args, stdout, stderr); done {
 		return code
@@ -34,7 +34,7 @@ func runValidate(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if fs.NArg() == 0 {
 		return usageError(stderr, fs, "no input; pass files, directories or - for stdin")
 	}
-	minor, err := parseIstio(*istio, stderr)
+	minor, envoy, err := versions(stderr)
 	if err != nil {
 		return usageError(stderr, fs, "%v", err)
 	}
@@ -49,7 +49,7 @@ func runValidate(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		l.Add(diag.Finding{Severity: diag.Error, Code: compile.CodeFile, Msg: e.Error()})
 	}
 	// Specs are checked as `render` checks them for its default target.
-	opts := compile.Options{Generate: generate.Options{Target: generate.TargetIstio, Istio: minor}, Limits: *lim}
+	opts := compile.Options{Generate: generate.Options{Target: generate.TargetIstio, Istio: minor, Envoy: envoy}, Limits: *lim}
 	n, found := compile.Check(srcs, r, opts)
 	l.Append(found)
 	l.Sort()
