@@ -29,9 +29,9 @@ type envoyWalk struct {
 	// ecds: the value is an EXTENSION_CONFIG resource, whose Wasm remote code the
 	// istio-agent may download itself (agentFetches); typedStruct counts the
 	// TypedStructs the walk is inside (inTypedStruct).
-	ecds        bool
+	ecds          bool
 	inTypedStruct int
-	owner       string // "EnvoyFilter ns/name" or "bootstrap FILE", for the shared-VM rule
+	owner         string // "EnvoyFilter ns/name" or "bootstrap FILE", for the shared-VM rule
 	// untyped is told of each filter named without typed_config.
 	untyped func(path, name string)
 	roots   []root
