@@ -1,5 +1,7 @@
 package compat
 
+import "strings"
+
 // Well-known Envoy filter names and type URLs, as istio/istio keeps them in
 // pkg/wellknown and pilot/pkg/xds/filters.
 const (
@@ -96,4 +98,33 @@ func IsRouterName(name string) bool { return name == Router || name == "envoy.ro
 // IsHCMName reports whether name is the HTTP connection manager's, current or deprecated.
 func IsHCMName(name string) bool {
 	return name == HTTPConnectionManager || name == "envoy.http_connection_manager"
+}
+
+// istioProxyTypes are configuration types that exist only in Istio's own builds:
+// istio-proxy's Envoy extensions and the filters istiod of the time linked. The
+// Envoy API (and so wasmgen) has no descriptors for them; a proxy of these releases
+// knows them. Sources: istio/istio pilot/pkg/xds/filters/filters.go
+// (MetadataExchangeTypeURL, used by istiod today), istio/istio@1.5.0
+// pilot/pkg/security/authn/v1beta1/policy_applier.go (the authn filter), istio/api
+// envoy/config/filter/http/{alpn,jwt_auth}/v2alpha1.
+var istioProxyTypes = []struct {
+	name string
+	f    Feature
+}{
+	{"envoy.tcp.metadataexchange.config.MetadataExchange", Feature{Name: "MetadataExchange", IstioSince: OldestIstio}},
+	{"istio.envoy.config.filter.http.authn.v2alpha1.FilterConfig", Feature{Name: "Istio authn filter", IstioSince: OldestIstio, IstioUntil: 9}},
+	{"istio.envoy.config.filter.http.alpn.v2alpha1.FilterConfig", Feature{Name: "Istio ALPN filter", IstioSince: OldestIstio}},
+	{"istio.envoy.config.filter.http.jwt_auth.v2alpha1.JwtAuthentication", Feature{Name: "Istio JWT filter", IstioSince: OldestIstio, IstioUntil: 9}},
+}
+
+// IstioProxyType reports whether a type URL names a configuration type the proxy of
+// this Istio release has although the Envoy API does not.
+func (v Istio) IstioProxyType(url string) bool {
+	name := url[strings.LastIndexByte(url, '/')+1:]
+	for _, t := range istioProxyTypes {
+		if t.name == name {
+			return v.Has(t.f)
+		}
+	}
+	return false
 }

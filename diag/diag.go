@@ -245,6 +245,9 @@ func DidYouMean(s string, candidates []string) string {
 	return ""
 }
 
+// Distance is the edit distance of a and b, case-insensitive.
+func Distance(a, b string) int { return distance(strings.ToLower(a), strings.ToLower(b)) }
+
 // distance is the Levenshtein distance with transpositions counted as one edit.
 func distance(a, b string) int {
 	ra, rb := []rune(a), []rune(b)

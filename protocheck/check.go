@@ -146,14 +146,21 @@ type Parser struct {
 // Result is a check's outcome.
 type Result struct {
 	Findings diag.List
-	// Unresolved is set when an Any named a type the parser does not have: the value
-	// cannot be decoded into Go types, whatever the policy made of it.
-	Unresolved bool
+	// Unresolved are the Anys whose type the parser does not have, whatever the policy
+	// made of them: protojson cannot decode them, so a caller decoding the value
+	// leaves them out (Result.JSON's skip).
+	Unresolved []Unresolved
 	// Fatal are the paths of the issues protojson refuses even with unknown fields
-	// and enum names discarded, whatever the policy made of them: a value with one
-	// below it cannot be decoded.
+	// and enum names discarded and unresolved Anys left out, whatever the policy made
+	// of them: a value with one below it cannot be decoded.
 	Fatal []string
 	fixes map[*yamltree.Value]fix
+}
+
+// Unresolved is an Any naming a type the parser does not have, and where it is.
+type Unresolved struct {
+	V    *yamltree.Value
+	Path string
 }
 
 // fix is how a value the parser accepts differs from what protojson accepts.
@@ -293,7 +300,7 @@ func (c *checker) add(n *yaml.Node, path pathv, class Class, hint, format string
 }
 
 func (c *checker) report(is *Issue) {
-	if is.Class != UnknownField && !is.Discardable {
+	if is.Class != UnknownField && is.Class != AnyType && !is.Discardable {
 		c.res.Fatal = append(c.res.Fatal, is.Path)
 	}
 	v := Verdict{Severity: diag.Error, Code: DefaultCodes[is.Class]}
@@ -1037,7 +1044,7 @@ func (c *checker) any(v *yamltree.Value, path pathv) {
 	tpath := path.key("@type")
 	mt, err := c.p.Types.FindMessageByURL(typ.Val.Text)
 	if err != nil {
-		c.res.Unresolved = true
+		c.res.Unresolved = append(c.res.Unresolved, Unresolved{V: v, Path: path.String()})
 		c.report(&Issue{Class: AnyType, Node: typ.Val.Node, Path: tpath.String(), Hint: anyHint(c.p.Types, typ.Val.Text),
 			Msg: fmt.Sprintf("cannot resolve type %q", typ.Val.Text), URL: typ.Val.Text, InAny: c.inAny})
 		return
@@ -1138,6 +1145,24 @@ func anyHint(t Types, url string) string {
 	prefix, name := "", url
 	if i := strings.LastIndexByte(url, '/'); i >= 0 {
 		prefix, name = url[:i+1], url[i+1:]
+	}
+	// A type of the same name in another package (another API version) is the likely
+	// meaning: suggest the nearest of those first.
+	short := name[strings.LastIndexByte(name, '.')+1:]
+	var same []string
+	for _, n := range names {
+		if n[strings.LastIndexByte(n, '.')+1:] == short && n != name {
+			same = append(same, n)
+		}
+	}
+	if len(same) > 0 {
+		best, bestD := same[0], -1
+		for _, n := range same {
+			if d := diag.Distance(name, n); bestD < 0 || d < bestD {
+				best, bestD = n, d
+			}
+		}
+		return fmt.Sprintf("did you mean %q?", prefix+best)
 	}
 	if s := diag.Suggest(name, names); s != "" && s != name {
 		return fmt.Sprintf("did you mean %q?", prefix+s)

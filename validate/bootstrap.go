@@ -20,7 +20,8 @@ func checkBootstrap(p *pass) {
 		return
 	}
 	b := &bootstrapv3.Bootstrap{}
-	x := p.read(root, "", b.ProtoReflect().Descriptor(), envoyStatic())
+	p.types = typesFor(p.opts.envoy())
+	x := p.read(root, "", b.ProtoReflect().Descriptor(), envoyStatic(p.types))
 	if x == nil || !p.decode(x, part{x.v, ""}, b, CodeBootstrapDecode) {
 		return
 	}

@@ -15,6 +15,7 @@ import (
 var terminalHTTPTypes = map[protoreflect.FullName]bool{
 	"envoy.extensions.filters.http.router.v3.Router":                true,
 	"envoy.extensions.filters.http.upstream_codec.v3.UpstreamCodec": true,
+	"envoy.config.filter.http.router.v2.Router":                     true, // v2, Envoy ≤ 1.17
 }
 
 var terminalNetworkTypes = map[protoreflect.FullName]bool{
@@ -26,6 +27,14 @@ var terminalNetworkTypes = map[protoreflect.FullName]bool{
 	"envoy.extensions.filters.network.echo.v3.Echo":                                     true,
 	"envoy.extensions.filters.network.direct_response.v3.Config":                        true,
 	"envoy.extensions.filters.network.generic_proxy.v3.GenericProxy":                    true,
+	// The same in the v2 API (Envoy 1.17 and older).
+	"envoy.config.filter.network.http_connection_manager.v2.HttpConnectionManager": true,
+	"envoy.config.filter.network.tcp_proxy.v2.TcpProxy":                            true,
+	"envoy.config.filter.network.redis_proxy.v2.RedisProxy":                        true,
+	"envoy.config.filter.network.thrift_proxy.v2alpha1.ThriftProxy":                true,
+	"envoy.config.filter.network.dubbo_proxy.v2alpha1.DubboProxy":                  true,
+	"envoy.config.filter.network.echo.v2.Echo":                                     true,
+	"envoy.config.filter.network.direct_response.v2.Config":                        true,
 }
 
 // httpChain: the router (or another terminal filter) ends an HTTP filter chain, and

@@ -1,13 +1,14 @@
 package validate
 
 import (
+	"slices"
+
 	listenerv3 "github.com/envoyproxy/go-control-plane/envoy/config/listener/v3"
 	hcmv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/http_connection_manager/v3"
 	wasmv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/wasm/v3"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
-	"google.golang.org/protobuf/reflect/protoregistry"
 	"google.golang.org/protobuf/types/known/anypb"
 	"google.golang.org/protobuf/types/known/structpb"
 
@@ -101,7 +102,7 @@ func (w *envoyWalk) child(m protoreflect.Message, path string) {
 		w.walk(m, path)
 		return
 	}
-	inner, err := a.UnmarshalNew()
+	inner, err := anypb.UnmarshalNew(a, proto.UnmarshalOptions{Resolver: w.p.types})
 	if err != nil {
 		return // the parser reported the unknown type
 	}
@@ -122,7 +123,7 @@ func (w *envoyWalk) child(m protoreflect.Message, path string) {
 func (w *envoyWalk) typedStruct(ts proto.Message, path string) {
 	r := ts.ProtoReflect()
 	url := r.Get(r.Descriptor().Fields().ByName("type_url")).String()
-	mt, err := protoregistry.GlobalTypes.FindMessageByURL(url)
+	mt, err := w.p.types.FindMessageByURL(url)
 	if err != nil {
 		return
 	}
@@ -133,7 +134,7 @@ func (w *envoyWalk) typedStruct(ts proto.Message, path string) {
 	}
 	m := mt.New().Interface()
 	vp := yamltree.Join(path, "value")
-	if err := (protojson.UnmarshalOptions{DiscardUnknown: true}).Unmarshal(js, m); err != nil {
+	if err := (protojson.UnmarshalOptions{DiscardUnknown: true, Resolver: w.p.types}).Unmarshal(js, m); err != nil {
 		if !w.p.rep.Quieted(vp) {
 			w.p.rep.Fail(vp, CodeIstioValidation, "", "%s", err)
 		}
@@ -172,6 +173,9 @@ func (w *envoyWalk) missingTyped(m protoreflect.Message, path string) {
 	tc := fds.ByName("typed_config")
 	if tc == nil || tc.Kind() != protoreflect.MessageKind || m.Has(tc) {
 		return
+	}
+	if slices.Contains(w.p.unresolved, yamltree.Canon(yamltree.Join(path, "typed_config"))) {
+		return // written, of a type no parser here has: reported as such
 	}
 	if cd := fds.ByName("config_discovery"); cd != nil && m.Has(cd) {
 		return

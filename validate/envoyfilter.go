@@ -55,7 +55,8 @@ func checkEnvoyFilter(p *pass) {
 	if spec == nil {
 		return
 	}
-	x := p.read(spec, "spec", (&networking.EnvoyFilter{}).ProtoReflect().Descriptor(), istiodSpec())
+	p.types = typesFor(p.opts.Istio.Envoy())
+	x := p.read(spec, "spec", (&networking.EnvoyFilter{}).ProtoReflect().Descriptor(), istiodSpec(p.types))
 	if x == nil || x.v.Kind != yamltree.Object {
 		return
 	}
@@ -358,7 +359,7 @@ func patchValueRules(pp *patchPass) bool {
 		pp.rep.Errorf(vp, CodeIstioValidation, "", "Envoy filter: unknown object type for applyTo %s", applyTo)
 		return true
 	}
-	x := pp.check(pp.vv, vp, m.ProtoReflect().Descriptor(), patchValue(pp.opts.Istio))
+	x := pp.check(pp.vv, vp, m.ProtoReflect().Descriptor(), patchValue(pp.opts.Istio, pp.types))
 	if !pp.decode(x, part{pp.vv, vp}, m, CodeIstioValidation) {
 		return true
 	}

@@ -9,12 +9,13 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
-	"google.golang.org/protobuf/reflect/protoregistry"
 
 	"github.com/wasmgen/wasmgen/compat"
 	"github.com/wasmgen/wasmgen/diag"
 	"github.com/wasmgen/wasmgen/protocheck"
 	"github.com/wasmgen/wasmgen/yamltree"
+
+	"github.com/wasmgen/wasmgen/internal/typeset"
 )
 
 // Each part of a document is read by one consumer, with that consumer's JSON parser:
@@ -25,9 +26,9 @@ import (
 
 // istiodSpec reads the spec of an Istio resource: an unknown field is an error (the
 // webhook refuses it), every other problem too.
-func istiodSpec() *protocheck.Parser {
+func istiodSpec(types typeset.Resolver) *protocheck.Parser {
 	// A patch value is a Struct here, and is read as its Envoy type by patchValue.
-	return &protocheck.Parser{Types: protoregistry.GlobalTypes, NoRequired: true, OpaqueStructs: true, Policy: func(is *protocheck.Issue) protocheck.Verdict {
+	return &protocheck.Parser{Types: types, NoRequired: true, OpaqueStructs: true, Policy: func(is *protocheck.Issue) protocheck.Verdict {
 		switch is.Class {
 		case protocheck.UnknownField:
 			return protocheck.Verdict{Severity: diag.Error, Code: CodeUnknownField}
@@ -42,8 +43,8 @@ func istiodSpec() *protocheck.Parser {
 // jsonpb: enum names in their own case, a list for a repeated field; istio/istio
 // pkg/config/xds BuildXDSObjectFromStruct), and a TypedStruct's value in it as Envoy
 // does, which converts it itself (envoyDynamic).
-func patchValue(v compat.Istio) *protocheck.Parser {
-	return &protocheck.Parser{Types: protoregistry.GlobalTypes, TypedStruct: true, NoRequired: true, Inner: envoyDynamic(v),
+func patchValue(v compat.Istio, types typeset.Resolver) *protocheck.Parser {
+	return &protocheck.Parser{Types: types, TypedStruct: true, NoRequired: true, Inner: envoyDynamic(v, types),
 		Policy: patchValuePolicy(v)}
 }
 
@@ -61,8 +62,8 @@ func envoyLenient(p *protocheck.Parser) *protocheck.Parser {
 }
 
 // envoyDynamic reads a TypedStruct's value inside a patch value, as Envoy converts it.
-func envoyDynamic(v compat.Istio) *protocheck.Parser {
-	return envoyLenient(&protocheck.Parser{Types: protoregistry.GlobalTypes, TypedStruct: true, NoRequired: true, Policy: patchValuePolicy(v)})
+func envoyDynamic(v compat.Istio, types typeset.Resolver) *protocheck.Parser {
+	return envoyLenient(&protocheck.Parser{Types: types, TypedStruct: true, NoRequired: true, Policy: patchValuePolicy(v)})
 }
 
 func patchValuePolicy(v compat.Istio) func(is *protocheck.Issue) protocheck.Verdict {
@@ -76,11 +77,15 @@ func patchValuePolicy(v compat.Istio) func(is *protocheck.Issue) protocheck.Verd
 				return protocheck.Verdict{Severity: diag.Error, Code: CodeUnknownInTyped}
 			}
 			return protocheck.Verdict{Severity: diag.Warning, Code: CodeIstioWarning}
-		case protocheck.AnyType:
+		case protocheck.AnyType, protocheck.TypedStructType:
+			if v.IstioProxyType(is.URL) {
+				return protocheck.Verdict{Drop: true} // Istio's own: its proxy has it
+			}
+			if is.Class == protocheck.TypedStructType {
+				return unresolvedTypedStruct(is)
+			}
 			unresolvedAny(is)
 			return protocheck.Verdict{Severity: diag.Error, Code: CodeIstioValidation}
-		case protocheck.TypedStructType:
-			unresolvedTypedStruct(is)
 		case protocheck.DuplicateField:
 			return protocheck.Verdict{Severity: diag.Error, Code: CodeStructure}
 		}
@@ -90,8 +95,8 @@ func patchValuePolicy(v compat.Istio) func(is *protocheck.Issue) protocheck.Verd
 
 // envoyStatic reads a bootstrap as Envoy does at start-up: an unknown field anywhere
 // is fatal.
-func envoyStatic() *protocheck.Parser {
-	return envoyLenient(&protocheck.Parser{Types: protoregistry.GlobalTypes, TypedStruct: true, NoRequired: true, Policy: func(is *protocheck.Issue) protocheck.Verdict {
+func envoyStatic(types typeset.Resolver) *protocheck.Parser {
+	return envoyLenient(&protocheck.Parser{Types: types, TypedStruct: true, NoRequired: true, Policy: func(is *protocheck.Issue) protocheck.Verdict {
 		switch is.Class {
 		case protocheck.UnknownField:
 			return protocheck.Verdict{Severity: diag.Error, Code: CodeBootstrapUnknown}
@@ -99,7 +104,7 @@ func envoyStatic() *protocheck.Parser {
 			unresolvedAny(is)
 			return protocheck.Verdict{Severity: diag.Error, Code: CodeIstioValidation}
 		case protocheck.TypedStructType:
-			unresolvedTypedStruct(is)
+			return unresolvedTypedStruct(is)
 		case protocheck.DuplicateField:
 			return protocheck.Verdict{Severity: diag.Error, Code: CodeStructure}
 		}
@@ -130,8 +135,25 @@ func unresolvedAny(is *protocheck.Issue) {
 	}
 }
 
-func unresolvedTypedStruct(is *protocheck.Issue) {
-	is.Msg = fmt.Sprintf("TypedStruct type_url %q names no type this Envoy API knows; expected a v3 type such as %s", is.URL, compat.WasmHTTPType)
+// unresolvedTypedStruct: a TypedStruct naming a type outside the Envoy API. istiod
+// passes a TypedStruct on without looking inside, and which types Envoy has depends
+// on the build (istio-proxy adds its own, such as MetadataExchange): the value is not
+// checked, which is worth a warning, not a verdict.
+func unresolvedTypedStruct(is *protocheck.Issue) protocheck.Verdict {
+	is.Msg = fmt.Sprintf("TypedStruct type_url %q names no type of the Envoy API: its value is not checked, and only a proxy built with that type loads it", is.URL)
+	if is.Hint == "" || strings.HasPrefix(is.Hint, "the type must") {
+		is.Hint = "check the type_url against the extensions your proxy build has"
+	}
+	return protocheck.Verdict{Severity: diag.Warning, Code: CodeUnknownTyped}
+}
+
+// typesFor are the types the consumers of an Envoy release know: every v3 type of
+// the Envoy API, and while Envoy still loads v2 (until 1.18) the v2 API too.
+func typesFor(e compat.Envoy) typeset.Resolver {
+	if e.Has(compat.V2API) {
+		return typeset.Resolver{typeset.V3, typeset.V2}
+	}
+	return typeset.Resolver{typeset.V3}
 }
 
 // parsed is a value read by a consumer's parser.
@@ -156,6 +178,9 @@ func (p *pass) read(n *yaml.Node, path string, md protoreflect.MessageDescriptor
 // check is read for a value already converted.
 func (p *pass) check(v *yamltree.Value, path string, md protoreflect.MessageDescriptor, parser *protocheck.Parser) *parsed {
 	res := protocheck.Check(md, v, p.file, path, parser)
+	for _, u := range res.Unresolved {
+		p.unresolved = append(p.unresolved, yamltree.Canon(u.Path))
+	}
 	for _, f := range res.Findings {
 		if p.rep.Quieted(f.Path) {
 			continue
@@ -199,11 +224,9 @@ type part struct {
 var jsonBufs = sync.Pool{New: func() any { return new([]byte) }}
 
 // decodable reports whether the part at path can be decoded: no issue protojson
-// refuses below it, outside the parts decoded separately.
+// refuses below it, outside the parts decoded separately (an Any of an unknown type
+// is left out of the decode, not refused).
 func (x *parsed) decodable(path string, skip []part) bool {
-	if x.res.Unresolved {
-		return false // a type the parser does not have: the check said so
-	}
 fatal:
 	for _, f := range x.res.Fatal {
 		if !below(f, path) {
@@ -228,18 +251,23 @@ func (p *pass) decode(x *parsed, at part, m proto.Message, code string, skip ...
 	if !x.decodable(at.path, skip) {
 		return false
 	}
+	// Anys of types the parser does not have are left out: what is around them is
+	// still checked.
 	var sk map[*yamltree.Value]bool
-	if len(skip) > 0 {
-		sk = make(map[*yamltree.Value]bool, len(skip))
+	if len(skip)+len(x.res.Unresolved) > 0 {
+		sk = make(map[*yamltree.Value]bool, len(skip)+len(x.res.Unresolved))
 		for _, s := range skip {
 			if s.v != nil {
 				sk[s.v] = true
 			}
 		}
+		for _, u := range x.res.Unresolved {
+			sk[u.V] = true
+		}
 	}
 	buf := jsonBufs.Get().(*[]byte)
 	*buf = x.res.AppendJSON((*buf)[:0], at.v, sk)
-	err := protojson.UnmarshalOptions{DiscardUnknown: true}.Unmarshal(*buf, m)
+	err := protojson.UnmarshalOptions{DiscardUnknown: true, Resolver: p.types}.Unmarshal(*buf, m)
 	jsonBufs.Put(buf)
 	if err == nil {
 		return true

@@ -10,6 +10,7 @@ const (
 	CodeResource         = "WG7003"
 	CodeUnknownInTyped   = "WG7011"
 	CodeLegacyConfig     = "WG7012"
+	CodeUnknownTyped     = "WG7013"
 	CodePGV              = "WG7030"
 	CodeWasmRuntime      = "WG7040"
 	CodeWasmConfigJSON   = "WG7041"
@@ -47,6 +48,7 @@ var Rules = []diag.Rule{
 	rule(CodeInvalidValue, diag.Error, "istiod / Envoy", "a value of the wrong type, an unknown enum name, two members of one oneof, a TypedStruct naming an unknown type"),
 	rule(CodeResource, diag.Error, "Kubernetes", "apiVersion or metadata.name of a resource"),
 	rule(CodeUnknownInTyped, diag.Error, "Envoy", "an unknown field inside a typed_config or TypedStruct: Envoy ignores it, so the setting does not apply"),
+	rule(CodeUnknownTyped, diag.Warning, "Envoy", "a TypedStruct naming a type outside the Envoy API: not checked; only a proxy built with it loads it"),
 	rule(CodeLegacyConfig, diag.Error, "istiod", "the v2 `config` field, which Istio 1.7 and later do not read"),
 	rule(CodePGV, diag.Error, "Envoy", "a protoc-gen-validate rule of Envoy's API"),
 	rule(CodeWasmRuntime, diag.Error, "Envoy", "vm_config.runtime empty or not a runtime Envoy registers"),

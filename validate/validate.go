@@ -16,6 +16,8 @@ import (
 	"github.com/wasmgen/wasmgen/compat"
 	"github.com/wasmgen/wasmgen/diag"
 	"github.com/wasmgen/wasmgen/yamltree"
+
+	"github.com/wasmgen/wasmgen/internal/typeset"
 )
 
 // Options select the releases documents are checked against.
@@ -169,7 +171,11 @@ type pass struct {
 	l     diag.List
 	rep   *diag.Reporter
 	facts *facts
-	arena *yamltree.Arena // the document's converted values, handed back when it is done
+	arena *yamltree.Arena  // the document's converted values, handed back when it is done
+	types typeset.Resolver // the types the document's consumers know
+	// unresolved are the (folded) paths of Anys naming types no consumer's parser
+	// has: they were reported, and left out of the decoded document.
+	unresolved []string
 }
 
 // arenas recycle converted values from one document to the next: a file of a

@@ -43,7 +43,8 @@ func checkWasmPlugin(p *pass) {
 		return
 	}
 	wp := &extensions.WasmPlugin{}
-	x := p.read(spec, "spec", wp.ProtoReflect().Descriptor(), istiodSpec())
+	p.types = typesFor(p.opts.Istio.Envoy())
+	x := p.read(spec, "spec", wp.ProtoReflect().Descriptor(), istiodSpec(p.types))
 	if x == nil || x.v.Kind != yamltree.Object || !p.decode(x, part{x.v, "spec"}, wp, CodeIstioValidation) {
 		return
 	}
