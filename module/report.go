@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"strings"
 )
 
@@ -128,13 +130,15 @@ func (r *Report) WriteText(w io.Writer) error {
 			for j, l := range im.Layers {
 				line(fmt.Sprintf("layer %d", j), "%s %s (%d bytes)", l.MediaType, l.Digest, l.Size)
 			}
-			verdict := "Istio's agent accepts it"
-			if !im.IstioAccepts {
-				verdict = "Istio's agent refuses it"
-			}
-			line("format", "%s (%s)", im.Format, verdict)
+			line("format", "%s (%s)", im.Format, Verdict(im.IstioAccepts))
 			if im.ModuleSource != "" {
 				line("module in", "%s", im.ModuleSource)
+			}
+			for _, k := range slices.Sorted(maps.Keys(im.Annotations)) {
+				line("annotation", "%s=%s", k, im.Annotations[k])
+			}
+			for _, k := range slices.Sorted(maps.Keys(im.Labels)) {
+				line("label", "%s=%s", k, im.Labels[k])
 			}
 			if len(im.RootIDs) > 0 {
 				line("root IDs", "%s", strings.Join(im.RootIDs, ", "))
@@ -178,6 +182,17 @@ func (r *Report) WriteText(w io.Writer) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// Verdict says what Istio's agent and Envoy Gateway make of an image. They share
+// one fetcher (envoyproxy/gateway internal/wasm/imagefetcher.go is istio/istio
+// pkg/wasm/imagefetcher.go with its extraction rules unchanged), so one verdict
+// holds for both.
+func Verdict(accepted bool) string {
+	if accepted {
+		return "accepted by Istio's agent and Envoy Gateway"
+	}
+	return "refused by Istio's agent and Envoy Gateway"
 }
 
 func yesNo(b bool) string {

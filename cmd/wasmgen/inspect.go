@@ -54,7 +54,7 @@ func runInspect(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 			if e.Error != nil {
 				fmt.Fprintf(stderr, "wasmgen inspect: %s: %v\n", path, e.Error)
 			} else if e.Image != nil && !e.Image.IstioAccepts && len(e.Image.Problems) > 0 {
-				fmt.Fprintf(stderr, "wasmgen inspect: %s: image in a format Istio's agent refuses; %s\n", path, e.Image.Fix)
+				fmt.Fprintf(stderr, "wasmgen inspect: %s: image in a format Istio's agent and Envoy Gateway refuse; %s\n", path, e.Image.Fix)
 			}
 		}
 		return exitInvalid
