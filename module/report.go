@@ -60,7 +60,12 @@ func InspectImage(im *Image) Entry {
 	}
 	e := InspectModule(im.Module)
 	e.Image = im
-	e.ABI = append(e.ABI, abiSupport(im.DeclaredABIVersions)...)
+	// wasme's runtime config may repeat the module's own markers: say each once.
+	for _, a := range abiSupport(im.DeclaredABIVersions) {
+		if !slices.Contains(e.ABI, a) {
+			e.ABI = append(e.ABI, a)
+		}
+	}
 	return e
 }
 

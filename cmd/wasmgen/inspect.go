@@ -9,11 +9,12 @@ import (
 	"path/filepath"
 	"sort"
 
+	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/layout"
 	"github.com/wasmgen/wasmgen/module"
 )
 
-// runInspect is `wasmgen inspect FILE.wasm|OCI-LAYOUT-DIR|WASME-STORE-DIR`.
+// runInspect is `wasmgen inspect FILE.wasm|FILE.tar|OCI-LAYOUT-DIR|WASME-STORE-DIR`.
 // It reads the input here (the module package stays free of I/O) and exits
 // 1 when the module or its image would be refused.
 func runInspect(args []string, _ io.Reader, stdout, stderr io.Writer) int {
@@ -26,7 +27,7 @@ func runInspect(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		return usageError(stderr, flags, "invalid --output %q; expected text or json", *output)
 	}
 	if flags.NArg() != 1 {
-		return usageError(stderr, flags, "expected one FILE.wasm, OCI layout directory or wasme store directory, got %d arguments", flags.NArg())
+		return usageError(stderr, flags, "expected one FILE.wasm, OCI layout directory or tar, or wasme store directory, got %d arguments", flags.NArg())
 	}
 	path := flags.Arg(0)
 	rep, err := inspectPath(path)
@@ -72,6 +73,14 @@ func inspectPath(path string) (*module.Report, error) {
 		if err != nil {
 			return nil, err
 		}
+		if module.IsTar(b) {
+			// An OCI layout in a tar, as `wasmgen package -o FILE.tar` writes it.
+			idx, err := module.LayoutFromTar(b)
+			if err != nil {
+				return nil, fmt.Errorf("reading OCI layout tar: %w", err)
+			}
+			return indexReport(path, "oci-archive", idx)
+		}
 		return &module.Report{Path: path, Input: "wasm", Entries: []module.Entry{module.InspectModule(b)}}, nil
 	}
 	dir := os.DirFS(path)
@@ -80,18 +89,7 @@ func inspectPath(path string) (*module.Report, error) {
 		if err != nil {
 			return nil, fmt.Errorf("reading OCI layout: %w", err)
 		}
-		imgs, err := module.FromIndex(idx)
-		if err != nil {
-			return nil, err
-		}
-		if len(imgs) == 0 {
-			return nil, errors.New("the OCI layout's index.json lists no images")
-		}
-		rep := &module.Report{Path: path, Input: "oci-layout"}
-		for _, im := range imgs {
-			rep.Entries = append(rep.Entries, module.InspectImage(im))
-		}
-		return rep, nil
+		return indexReport(path, "oci-layout", idx)
 	}
 	if module.IsWasmeStore(dir) {
 		im, err := module.FromWasmeStore(dir)
@@ -121,6 +119,21 @@ func inspectPath(path string) (*module.Report, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", n, err)
 		}
+		rep.Entries = append(rep.Entries, module.InspectImage(im))
+	}
+	return rep, nil
+}
+
+func indexReport(path, input string, idx v1.ImageIndex) (*module.Report, error) {
+	imgs, err := module.FromIndex(idx)
+	if err != nil {
+		return nil, err
+	}
+	if len(imgs) == 0 {
+		return nil, errors.New("the OCI layout's index.json lists no images")
+	}
+	rep := &module.Report{Path: path, Input: input}
+	for _, im := range imgs {
 		rep.Entries = append(rep.Entries, module.InspectImage(im))
 	}
 	return rep, nil
