@@ -270,10 +270,10 @@ func TestPackagePushInsecure(t *testing.T) {
 
 func TestSpelled(t *testing.T) {
 	for in, want := range map[string][2]string{
-		"add-header":                        {"add-header:latest", "add-header"},
-		"me/add-header:v1":                  {"me/add-header:v1", "me/add-header"},
-		"localhost:5000/add-header":         {"localhost:5000/add-header:latest", "localhost:5000/add-header"},
-		"localhost:5000/a/b:v2":             {"localhost:5000/a/b:v2", "localhost:5000/a/b"},
+		"add-header":                       {"add-header:latest", "add-header"},
+		"me/add-header:v1":                 {"me/add-header:v1", "me/add-header"},
+		"localhost:5000/add-header":        {"localhost:5000/add-header:latest", "localhost:5000/add-header"},
+		"localhost:5000/a/b:v2":            {"localhost:5000/a/b:v2", "localhost:5000/a/b"},
 		"r.example/a@sha256:" + hex64('1'): {"r.example/a@sha256:" + hex64('1'), "r.example/a"},
 	} {
 		ref, err := name.ParseReference(in)
