@@ -505,3 +505,23 @@ func FuzzLayoutFromTar(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkPackage packages a 1 MiB module (most of it a custom section, as
+// debug info is) in each format, the acceptance check included.
+func BenchmarkPackage(b *testing.B) {
+	pad := make([]byte, 1<<20)
+	for i := range pad {
+		pad[i] = byte(i * 7 % 251)
+	}
+	mod := append(proxyModule(ABI021), customSection("pad", pad)...)
+	for _, pf := range PackageFormats {
+		b.Run(pf.Name, func(b *testing.B) {
+			b.SetBytes(int64(len(mod)))
+			for b.Loop() {
+				if _, err := Package(mod, PackageOptions{Format: pf.Format}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
