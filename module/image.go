@@ -73,6 +73,10 @@ type Image struct {
 	// RootIDs and DeclaredABIVersions come from wasme's runtime-config.json.
 	RootIDs             []string `json:"rootIds,omitempty"`
 	DeclaredABIVersions []string `json:"declaredAbiVersions,omitempty"`
+	// Annotations are the manifest's, Labels the image config's (where a
+	// Docker image, which has no manifest annotations, keeps them).
+	Annotations map[string]string `json:"annotations,omitempty"`
+	Labels      map[string]string `json:"labels,omitempty"`
 	// Module is the Wasm binary, also when the agent would refuse the image,
 	// so it can still be inspected. Nil when none was found.
 	Module []byte `json:"-"`
@@ -161,9 +165,15 @@ func FromImage(img v1.Image) (*Image, error) {
 	for _, d := range m.Layers {
 		im.Layers = append(im.Layers, Layer{MediaType: string(d.MediaType), Digest: d.Digest.String(), Size: d.Size})
 	}
-	if string(m.Config.MediaType) == MediaTypeWasmConfig {
+	im.Annotations = m.Annotations
+	switch m.Config.MediaType {
+	case MediaTypeWasmConfig:
 		if raw, err := img.RawConfigFile(); err == nil {
 			im.setRuntimeConfig(raw)
+		}
+	case types.OCIConfigJSON, types.DockerConfigJSON:
+		if cf, err := img.ConfigFile(); err == nil && len(cf.Config.Labels) > 0 {
+			im.Labels = cf.Config.Labels
 		}
 	}
 
@@ -304,7 +314,7 @@ func fixFor(m *v1.Manifest, im *Image) string {
 			vndWasm = append(vndWasm, l.MediaType)
 		}
 	}
-	const compatHowTo = "build a compat image: `printf 'FROM scratch\\nCOPY plugin.wasm ./\\n' | docker build -t IMAGE -f - .` with the module saved as plugin.wasm, then push it"
+	const compatHowTo = "repackage the module as a compat image: `wasmgen package MODULE.wasm --push IMAGE`, or `printf 'FROM scratch\\nCOPY plugin.wasm ./\\n' | docker build -t IMAGE -f - .` with the module saved as plugin.wasm, then push it"
 	switch {
 	case len(vndWasm) > 0:
 		return fmt.Sprintf("Istio's agent does not read %s media types (istio#39990; wasm-to-oci and oras write them): %s, or push it as an OCI artifact with the module in a layer of media type %s and the runtime config in one of %s",
@@ -407,8 +417,8 @@ func FromWasmeStore(fsys fs.FS) (*Image, error) {
 	if ref == "" {
 		ref = "IMAGE"
 	}
-	im.Fix = fmt.Sprintf("publish it in a format the agent reads: `cp filter.wasm plugin.wasm && printf 'FROM scratch\\nCOPY plugin.wasm ./\\n' | docker build -t %s -f - . && docker push %s`, or `wasme push %s` (a two-layer %s artifact), then reference the pushed image by digest",
-		ref, ref, ref, MediaTypeWasmContent)
+	im.Fix = fmt.Sprintf("publish it in a format the agent reads: `wasmgen package filter.wasm --push %s`, or `cp filter.wasm plugin.wasm && printf 'FROM scratch\\nCOPY plugin.wasm ./\\n' | docker build -t %s -f - . && docker push %s`, or `wasme push %s` (a two-layer %s artifact), then reference the pushed image by digest",
+		ref, ref, ref, ref, MediaTypeWasmContent)
 	return im, nil
 }
 

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"strings"
 )
 
@@ -58,7 +60,12 @@ func InspectImage(im *Image) Entry {
 	}
 	e := InspectModule(im.Module)
 	e.Image = im
-	e.ABI = append(e.ABI, abiSupport(im.DeclaredABIVersions)...)
+	// wasme's runtime config may repeat the module's own markers: say each once.
+	for _, a := range abiSupport(im.DeclaredABIVersions) {
+		if !slices.Contains(e.ABI, a) {
+			e.ABI = append(e.ABI, a)
+		}
+	}
 	return e
 }
 
@@ -128,13 +135,15 @@ func (r *Report) WriteText(w io.Writer) error {
 			for j, l := range im.Layers {
 				line(fmt.Sprintf("layer %d", j), "%s %s (%d bytes)", l.MediaType, l.Digest, l.Size)
 			}
-			verdict := "Istio's agent accepts it"
-			if !im.IstioAccepts {
-				verdict = "Istio's agent refuses it"
-			}
-			line("format", "%s (%s)", im.Format, verdict)
+			line("format", "%s (%s)", im.Format, Verdict(im.IstioAccepts))
 			if im.ModuleSource != "" {
 				line("module in", "%s", im.ModuleSource)
+			}
+			for _, k := range slices.Sorted(maps.Keys(im.Annotations)) {
+				line("annotation", "%s=%s", k, im.Annotations[k])
+			}
+			for _, k := range slices.Sorted(maps.Keys(im.Labels)) {
+				line("label", "%s=%s", k, im.Labels[k])
 			}
 			if len(im.RootIDs) > 0 {
 				line("root IDs", "%s", strings.Join(im.RootIDs, ", "))
@@ -178,6 +187,17 @@ func (r *Report) WriteText(w io.Writer) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// Verdict says what Istio's agent and Envoy Gateway make of an image. They share
+// one fetcher (envoyproxy/gateway internal/wasm/imagefetcher.go is istio/istio
+// pkg/wasm/imagefetcher.go with its extraction rules unchanged), so one verdict
+// holds for both.
+func Verdict(accepted bool) string {
+	if accepted {
+		return "accepted by Istio's agent and Envoy Gateway"
+	}
+	return "refused by Istio's agent and Envoy Gateway"
 }
 
 func yesNo(b bool) string {

@@ -9,12 +9,13 @@ import (
 	"path/filepath"
 	"sort"
 
+	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/layout"
 	"github.com/wasmgen/wasmgen/internal/load"
 	"github.com/wasmgen/wasmgen/module"
 )
 
-// runInspect is `wasmgen inspect FILE.wasm|OCI-LAYOUT-DIR|WASME-STORE-DIR`.
+// runInspect is `wasmgen inspect FILE.wasm|FILE.tar|OCI-LAYOUT-DIR|WASME-STORE-DIR`.
 // It reads the input here (the module package stays free of I/O) and exits
 // 1 when the module or its image would be refused.
 func runInspect(args []string, _ io.Reader, stdout, stderr io.Writer) int {
@@ -27,7 +28,7 @@ func runInspect(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		return usageError(stderr, flags, "invalid --output %q; expected text or json", *output)
 	}
 	if flags.NArg() != 1 {
-		return usageError(stderr, flags, "expected one FILE.wasm, OCI layout directory or wasme store directory, got %d arguments", flags.NArg())
+		return usageError(stderr, flags, "expected one FILE.wasm, OCI layout directory or tar, or wasme store directory, got %d arguments", flags.NArg())
 	}
 	path := flags.Arg(0)
 	rep, err := inspectPath(path)
@@ -55,7 +56,7 @@ func runInspect(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 			if e.Error != nil {
 				fmt.Fprintf(stderr, "wasmgen inspect: %s: %v\n", path, e.Error)
 			} else if e.Image != nil && !e.Image.IstioAccepts && len(e.Image.Problems) > 0 {
-				fmt.Fprintf(stderr, "wasmgen inspect: %s: image in a format Istio's agent refuses; %s\n", path, e.Image.Fix)
+				fmt.Fprintf(stderr, "wasmgen inspect: %s: image in a format Istio's agent and Envoy Gateway refuse; %s\n", path, e.Image.Fix)
 			}
 		}
 		return exitInvalid
@@ -73,6 +74,14 @@ func inspectPath(path string) (*module.Report, error) {
 		if err != nil {
 			return nil, err
 		}
+		if module.IsTar(b) {
+			// An OCI layout in a tar, as `wasmgen package -o FILE.tar` writes it.
+			idx, err := module.LayoutFromTar(b)
+			if err != nil {
+				return nil, fmt.Errorf("reading OCI layout tar: %w", err)
+			}
+			return indexReport(path, "oci-archive", idx)
+		}
 		return &module.Report{Path: path, Input: "wasm", Entries: []module.Entry{module.InspectModule(b)}}, nil
 	}
 	dir := os.DirFS(path)
@@ -81,18 +90,7 @@ func inspectPath(path string) (*module.Report, error) {
 		if err != nil {
 			return nil, fmt.Errorf("reading OCI layout: %w", err)
 		}
-		imgs, err := module.FromIndex(idx)
-		if err != nil {
-			return nil, err
-		}
-		if len(imgs) == 0 {
-			return nil, errors.New("the OCI layout's index.json lists no images")
-		}
-		rep := &module.Report{Path: path, Input: "oci-layout"}
-		for _, im := range imgs {
-			rep.Entries = append(rep.Entries, module.InspectImage(im))
-		}
-		return rep, nil
+		return indexReport(path, "oci-layout", idx)
 	}
 	if module.IsWasmeStore(dir) {
 		im, err := module.FromWasmeStore(dir)
@@ -122,6 +120,21 @@ func inspectPath(path string) (*module.Report, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", n, err)
 		}
+		rep.Entries = append(rep.Entries, module.InspectImage(im))
+	}
+	return rep, nil
+}
+
+func indexReport(path, input string, idx v1.ImageIndex) (*module.Report, error) {
+	imgs, err := module.FromIndex(idx)
+	if err != nil {
+		return nil, err
+	}
+	if len(imgs) == 0 {
+		return nil, errors.New("the OCI layout's index.json lists no images")
+	}
+	rep := &module.Report{Path: path, Input: input}
+	for _, im := range imgs {
 		rep.Entries = append(rep.Entries, module.InspectImage(im))
 	}
 	return rep, nil

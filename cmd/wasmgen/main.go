@@ -43,6 +43,7 @@ func commands() map[string]command {
 		"post-render": {runPostRender, "run as a Helm post-renderer: patch a manifest stream"},
 		"init":        {runInit, "scaffold a WasmFilter spec, its filter.proto and a README section"},
 		"inspect":     {runInspect, "report what a .wasm module or image holds"},
+		"package":     {runPackage, "put a .wasm into an image Istio's agent and Envoy Gateway accept; push it; pin a spec to it"},
 		"version":     {runVersion, "print the version"},
 	}
 }

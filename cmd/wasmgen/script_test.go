@@ -84,6 +84,13 @@ func TestScripts(t *testing.T) {
 				cmd := exec.Command(bin, args[1:]...)
 				cmd.Dir = ts.MkAbs(".")
 				cmd.Env = append(os.Environ(), "PATH="+ts.Getenv("PATH"))
+				// What scripts set with env for the command: reproducibility,
+				// credentials, and the proxies that route any stray request to the tripwire.
+				for _, k := range []string{"SOURCE_DATE_EPOCH", "DOCKER_CONFIG", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "TZ"} {
+					if v := ts.Getenv(k); v != "" {
+						cmd.Env = append(cmd.Env, k+"="+v)
+					}
+				}
 				if b, err := os.ReadFile(ts.MkAbs("stdin")); err == nil {
 					cmd.Stdin = bytes.NewReader(b)
 				}
@@ -118,10 +125,12 @@ func fileExists(p string) bool {
 	return err == nil && !st.IsDir()
 }
 
-// scriptRegistry serves the --resolve scripts: ggcr's in-process registry on
-// loopback holding one pushed image, and a tripwire registry that must never
-// be asked anything (it proves that only --resolve uses the network). Both
-// start on first use, once per test binary. Scripts see:
+// scriptRegistry serves the --resolve and package scripts: ggcr's in-process
+// registry on loopback holding one pushed image, and a tripwire registry that
+// must never be asked anything (it proves that only --resolve and package --push
+// use the network: scripts name it as a registry, and as HTTP(S)_PROXY, which
+// every request to a host other than loopback goes through). Both start on
+// first use, once per test binary. Scripts see:
 //
 //	$MODULES       testdata/modules: the committed Wasm fixtures and OCI layouts
 //	$REGISTRY      host:port of the registry; $REGISTRY/filters/add-header:v1 is pushed
@@ -159,7 +168,7 @@ func (r *scriptRegistry) start() error {
 	r.srv = httptest.NewServer(registry.New(registry.Logger(log.New(io.Discard, "", 0))))
 	r.trip = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		r.hits.Add(1)
-		http.Error(w, "tripwire: wasmgen must not contact a registry without --resolve", http.StatusTeapot)
+		http.Error(w, "tripwire: wasmgen must not use the network without render --resolve or package --push", http.StatusTeapot)
 	}))
 	host := strings.TrimPrefix(r.srv.URL, "http://")
 	// wasme push's format: a runtime config layer and the module.
@@ -197,6 +206,6 @@ func (r *scriptRegistry) close() {
 		r.trip.Close()
 	}
 	if n := r.hits.Load(); n > 0 {
-		r.t.Errorf("the tripwire registry got %d request(s): something reached the network without --resolve", n)
+		r.t.Errorf("the tripwire registry got %d request(s): something reached the network without render --resolve or package --push", n)
 	}
 }

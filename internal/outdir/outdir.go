@@ -139,7 +139,11 @@ func localName(name string) bool {
 	return true
 }
 
-func writeAtomic(p string, data []byte) error {
+func writeAtomic(p string, data []byte) error { return WriteFileAtomic(p, data, 0o644) }
+
+// WriteFileAtomic replaces p with data, or creates it, so that p never holds a
+// part of either: a temporary file beside it, synced, then renamed over it.
+func WriteFileAtomic(p string, data []byte, mode os.FileMode) error {
 	tmp, err := os.CreateTemp(filepath.Dir(p), "."+filepath.Base(p)+".tmp-*")
 	if err != nil {
 		return err
@@ -153,7 +157,7 @@ func writeAtomic(p string, data []byte) error {
 		err = cerr
 	}
 	if err == nil {
-		err = os.Chmod(name, 0o644)
+		err = os.Chmod(name, mode)
 	}
 	if err == nil {
 		err = os.Rename(name, p)
