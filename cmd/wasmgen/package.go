@@ -22,6 +22,8 @@ import (
 	"github.com/wasmgen/wasmgen/internal/outdir"
 	"github.com/wasmgen/wasmgen/internal/pin"
 	"github.com/wasmgen/wasmgen/module"
+
+	"github.com/wasmgen/wasmgen/internal/load"
 )
 
 // packageResult is what `wasmgen package --output json` prints; the keys are
@@ -122,7 +124,7 @@ func runPackage(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	if err != nil {
 		var pe *fs.PathError
 		if errors.As(err, &pe) {
-			return fail("%s: %v", path, unwrapPathErr(pe))
+			return fail("%s: %v", path, load.UnwrapPathError(pe))
 		}
 		return fail("%s: %v", path, err)
 	}
@@ -142,7 +144,7 @@ func runPackage(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		if pinTarget, err = filepath.EvalSymlinks(*pinSpec); err != nil {
 			var pe *fs.PathError
 			if errors.As(err, &pe) {
-				err = unwrapPathErr(pe)
+				err = load.UnwrapPathError(pe)
 			}
 			return fail("--pin %s: %v; nothing was written or pushed", *pinSpec, err)
 		}
