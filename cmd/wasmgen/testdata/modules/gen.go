@@ -31,6 +31,12 @@ func main() {
 		// "Missing or unknown Proxy-Wasm ABI version".
 		"no-abi.wasm": module(typeSection, section(3, vec(uleb(0))),
 			section(7, vec(export("proxy_on_context_create", 0, 0))), section(10, vec(body))),
+		// The WASI calls a Go 1.26 wasip1 module imports beyond the old set, and
+		// AssemblyScript's env.abort, which no Envoy provides.
+		"go-wasip1.wasm": proxyModule("proxy_abi_version_0_2_1",
+			importFunc("wasi_snapshot_preview1", "sched_yield"), importFunc("wasi_snapshot_preview1", "poll_oneoff"),
+			importFunc("wasi_snapshot_preview1", "fd_fdstat_set_flags"), importFunc("wasi_snapshot_preview1", "fd_filestat_get")),
+		"abort.wasm": proxyModule("proxy_abi_version_0_2_1", importFunc("env", "abort")),
 		// Valid WebAssembly that no proxy-wasm host would load.
 		"not-proxy.wasm": module(typeSection, section(3, vec(uleb(0))),
 			section(7, vec(export("add", 0, 0))), section(10, vec(body))),
@@ -120,14 +126,17 @@ var (
 )
 
 // proxyModule is shaped like an SDK's output: host imports, WASI, an ABI
-// marker, a callback and the exported memory.
-func proxyModule(abi string) []byte {
+// marker, a callback, the allocator the host copies data through and the
+// exported memory.
+func proxyModule(abi string, more ...[]byte) []byte {
+	imports := append([][]byte{importFunc("env", "proxy_log"), importFunc("wasi_snapshot_preview1", "fd_write")}, more...)
+	n := uint64(len(imports)) // the module's own functions come after the imports
 	return module(
 		typeSection,
-		section(2, vec(importFunc("env", "proxy_log"), importFunc("wasi_snapshot_preview1", "fd_write"))),
+		section(2, vec(imports...)),
 		section(3, vec(uleb(0), uleb(0))),
 		section(5, vec([]byte{0x00, 0x01})), // one memory, min 1 page
-		section(7, vec(export(abi, 0, 2), export("proxy_on_context_create", 0, 3), export("memory", 2, 0))),
+		section(7, vec(export(abi, 0, n), export("proxy_on_context_create", 0, n+1), export("malloc", 0, n+1), export("memory", 2, 0))),
 		section(10, vec(body, body)),
 	)
 }
