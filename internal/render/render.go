@@ -35,6 +35,10 @@ type Options struct {
 	// Resolve, when set (--resolve), turns an image tag into a digest reference.
 	// It is the only step that may use the network.
 	Resolve func(ref string) (string, error)
+	// Run, when set (--run), starts each filter whose module.path was read under a
+	// proxy-wasm host with its rendered configuration (issue 17); its findings are
+	// the plugin's verdict. The pipeline calls it once per filter, defaulted.
+	Run func(in *generate.Input) diag.List
 }
 
 // Codes of the pipeline's own findings.
@@ -165,6 +169,13 @@ func Filter(d Doc, dir string, files Files, opts Options) (*generate.Input, *sch
 		return nil, doc, l
 	}
 	doc.Filter.Default()
+	if opts.Run != nil && in.ModuleData != nil { // --run (issue 17)
+		run := opts.Run(in)
+		l.Append(run)
+		if run.HasErrors() {
+			return nil, doc, l
+		}
+	}
 	return in, doc, l
 }
 
@@ -199,6 +210,7 @@ func readModule(in *generate.Input, dir string, files Files, opts Options) diag.
 	if ok, msg := module.CheckABI(info, opts.Generate.Istio); !ok {
 		l.Add(diag.Finding{Pos: doc.Pos(path), Path: path, Severity: diag.Warning, Code: CodeABI, Msg: msg})
 	}
+	l.Append(hostFindings(doc, path, m.Path, info, opts.Generate)) // the import check (issue 17)
 	in.ModuleSHA256 = hexSum
 	in.ModuleSize = int64(len(b))
 	in.ModuleData = b

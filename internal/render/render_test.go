@@ -27,9 +27,10 @@ func (m memFiles) ReadFile(dir, ref string) ([]byte, string, error) {
 }
 
 // A minimal module exporting proxy_abi_version_0_2_1 (Istio 1.8 and later).
+// It exports malloc and its memory, as Envoy's host requires.
 var newABI = []byte("\x00asm\x01\x00\x00\x00" +
-	"\x01\x04\x01\x60\x00\x00" + "\x03\x02\x01\x00" +
-	"\x07\x1b\x01\x17proxy_abi_version_0_2_1\x00\x00" +
+	"\x01\x04\x01\x60\x00\x00" + "\x03\x02\x01\x00" + "\x05\x03\x01\x00\x01" +
+	"\x07\x2d\x03\x17proxy_abi_version_0_2_1\x00\x00\x06malloc\x00\x00\x06memory\x02\x00" +
 	"\x0a\x04\x01\x02\x00\x0b")
 
 const spec = `apiVersion: wasmgen.io/v1alpha1
