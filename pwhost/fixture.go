@@ -3,7 +3,9 @@ package pwhost
 import (
 	"bytes"
 	"encoding/binary"
+	"errors"
 	"fmt"
+	"io"
 	"sort"
 	"strconv"
 	"strings"
@@ -120,7 +122,20 @@ func ParseRequest(name string, data []byte) (*Request, error) {
 	var r Request
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
-	if err := dec.Decode(&r); err != nil {
+	if err := dec.Decode(&r); err != nil && err != io.EOF {
+		var te *yaml.TypeError
+		if errors.As(err, &te) {
+			msgs := make([]string, len(te.Errors))
+			for i, e := range te.Errors {
+				// "line 1: field requets not found in type pwhost.Request"
+				line, rest, ok := strings.Cut(e, ": field ")
+				if f, _, found := strings.Cut(rest, " not found"); ok && found {
+					e = line + ": unknown field " + strconv.Quote(f) + " (a fixture has request, response, properties and httpCalls; a message headers, body and trailers)"
+				}
+				msgs[i] = e
+			}
+			return nil, fmt.Errorf("%s: %s", name, strings.Join(msgs, "; "))
+		}
 		return nil, fmt.Errorf("%s: %v", name, strings.TrimPrefix(err.Error(), "yaml: "))
 	}
 	r.fillDefaults()

@@ -111,7 +111,10 @@ func (vm *VM) Stream(req *Request) *StreamReport {
 	vm.logs = &r.Logs
 	vm.callouts = nil
 	vm.httpCalls = req.HTTPCalls
-	vm.report.Verdict = ""
+	if vm.failed {
+		r.Failed, r.Outcome = true, "not run: the VM failed before"
+		return r
+	}
 	for _, k := range sortedKeys(req.Properties) {
 		vm.properties[k] = req.Properties[k]
 	}
@@ -120,8 +123,8 @@ func (vm *VM) Stream(req *Request) *StreamReport {
 	defer func() {
 		vm.stream, vm.maps, vm.buffers, vm.reqHeaders, vm.respHeaders = nil, nil, nil, nil, nil
 		r.Callouts = vm.callouts
-		if r.Failed {
-			r.Outcome = "failed: " + vm.report.Reason
+		if r.Failed && vm.failure != "" {
+			r.Outcome = "failed: " + vm.failure
 		}
 	}()
 	st.id = vm.newContext(vm.root)

@@ -143,6 +143,8 @@ type VM struct {
 	lastStatusMsg           string
 	rng                     *rand.ChaCha8
 	exited                  bool
+	failed                  bool   // the module trapped or hit a limit: the VM is done
+	failure                 string // why
 }
 
 type sharedValue struct {
@@ -210,8 +212,13 @@ func (vm *VM) Close() {
 	vm.cancel()
 }
 
+// end records why the run cannot go on: in the start report while starting, for
+// the stream report during a stream.
 func (vm *VM) end(v Verdict, reason string) bool {
-	vm.report.Verdict, vm.report.Reason = v, reason
+	vm.failed, vm.failure = true, reason
+	if vm.stream == nil {
+		vm.report.Verdict, vm.report.Reason = v, reason
+	}
 	return false
 }
 
@@ -540,7 +547,7 @@ func (vm *VM) drain() bool {
 		f := vm.pending[0]
 		vm.pending = vm.pending[1:]
 		f()
-		if vm.report.Verdict != "" {
+		if vm.failed {
 			return false
 		}
 	}

@@ -42,6 +42,7 @@ func commands() map[string]command {
 		"post-render": {runPostRender, "run as a Helm post-renderer: patch a manifest stream"},
 		"init":        {runInit, "scaffold a WasmFilter spec, its filter.proto and a README section"},
 		"inspect":     {runInspect, "report what a .wasm module or image holds"},
+		"run":         {runRun, "run a filter's module under the proxy's Wasm host, offline, with its rendered configuration"},
 		"version":     {runVersion, "print the version"},
 	}
 }

@@ -24,6 +24,7 @@ func runValidate(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	strict := fs.Bool("strict", false, "fail on warnings too")
 	root := fs.String("root", "", "directory that file references must stay inside (default: the working directory)")
 	istio := fs.String("istio-version", defaultIstioVersion(), "Istio version to check against, e.g. 1.5, 1.8, 1.24")
+	run := runFlag(fs)
 	lim := limitFlags(fs)
 	if code, done := parseFlags(fs, args, stdout, stderr); done {
 		return code
@@ -50,7 +51,7 @@ func runValidate(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	for _, e := range errs {
 		l.Add(diag.Finding{Severity: diag.Error, Code: render.CodeFile, Msg: e.Error()})
 	}
-	found, skipped := checkDocuments(srcs, r, minor, *lim, &l)
+	found, skipped := checkDocuments(srcs, r, minor, *lim, runHook(*run, render.HostEnvoy(generate.Options{Istio: minor})), &l)
 	l.Sort()
 	if err := diag.Write(stdout, *output, l); err != nil {
 		fmt.Fprintf(stderr, "wasmgen validate: %v\n", err)
@@ -68,7 +69,7 @@ func runValidate(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 
 // checkDocuments classifies every document by kind and runs its checks; it returns
 // how many were checked and how many were of other kinds.
-func checkDocuments(srcs []load.Source, files render.Files, minor compat.Istio, lim schema.Limits, l *diag.List) (checked, skipped int) {
+func checkDocuments(srcs []load.Source, files render.Files, minor compat.Istio, lim schema.Limits, run func(*generate.Input) diag.List, l *diag.List) (checked, skipped int) {
 	docs, errs := parseSources(srcs, lim)
 	l.Append(errs)
 	dirs := map[string]string{}
@@ -79,7 +80,7 @@ func checkDocuments(srcs []load.Source, files render.Files, minor compat.Istio, 
 	// findings that only concern the WasmPlugin or bootstrap targets (an Istio too
 	// old for WasmPlugin, an image a standalone Envoy cannot pull) come from
 	// rendering those targets.
-	opts := render.Options{Generate: generate.Options{Target: generate.TargetIstio, Istio: minor}, Limits: lim}
+	opts := render.Options{Generate: generate.Options{Target: generate.TargetIstio, Istio: minor}, Limits: lim, Run: run}
 	checker := validate.NewChecker(validate.Options{Istio: minor})
 	var inputs []generate.Input
 	var filterDocs []*schema.Document

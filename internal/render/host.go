@@ -10,11 +10,10 @@ import (
 	"github.com/wasmgen/wasmgen/schema"
 )
 
-// Codes of the import check and the dry start (issue 17).
+// Codes of the import check (issue 17); internal/dryrun has --run's.
 const (
 	CodeHostImport  = "WG4004" // the proxy's Wasm host lacks an import, or the allocator export is missing: Envoy fails the filter
 	CodeHostWarning = "WG4005" // the host will do otherwise than the module expects
-	CodeRun         = "WG4006" // --run: the plugin did not start with its configuration
 )
 
 // HostEnvoy is the Envoy whose Wasm host loads the module: the bootstrap's for

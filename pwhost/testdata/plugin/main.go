@@ -156,7 +156,9 @@ func header(t uint32, k string) string {
 	return take(p, n)
 }
 
-func add(t uint32, k, v string) { proxyAddHeaderMapValue(t, ptr(k), uint32(len(k)), ptr(v), uint32(len(v))) }
+func add(t uint32, k, v string) {
+	proxyAddHeaderMapValue(t, ptr(k), uint32(len(k)), ptr(v), uint32(len(v)))
+}
 
 //go:wasmexport proxy_on_request_headers
 func onRequestHeaders(ctx, n, eos uint32) uint32 {
