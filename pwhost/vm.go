@@ -88,6 +88,7 @@ type StartReport struct {
 	ABI     string  `json:"abi"`
 	Runtime string  `json:"runtime"`
 	Verdict Verdict `json:"verdict"`
+	Root    uint32  `json:"root"` // the plugin's root context id
 	// Reason says why the verdict is not Loaded: Envoy's message, the trap, the limit.
 	Reason string `json:"reason,omitempty"`
 	Steps  []Step `json:"steps"`
@@ -121,6 +122,7 @@ type VM struct {
 	root     uint32
 	current  uint32            // the effective context
 	contexts map[uint32]uint32 // context -> parent (0 for a root)
+	plugins  map[uint32]Plugin // root context -> its plugin
 	starting bool              // in _initialize/_start/main: V8's restricted callbacks
 	trap     string            // set by a host function that traps, for the report
 
@@ -186,14 +188,14 @@ func Start(ctx context.Context, wasm []byte, p Plugin, o Options) (*VM, *StartRe
 	}
 	vm := &VM{
 		opts: o, envoy: o.Envoy, plugin: p, v8: p.Runtime == "v8",
-		contexts: map[uint32]uint32{}, properties: map[string][]byte{}, shared: map[string]*sharedValue{},
+		contexts: map[uint32]uint32{}, plugins: map[uint32]Plugin{}, properties: map[string][]byte{}, shared: map[string]*sharedValue{},
 		ticks: map[uint32]uint32{}, nextID: 1, nextToken: 1,
 		rng: rand.NewChaCha8([32]byte{'w', 'a', 's', 'm', 'g', 'e', 'n'}),
 	}
 	vm.report = &StartReport{Plugin: p.Name, Envoy: o.Envoy.String(), Runtime: p.Runtime, Steps: []Step{}, Logs: []Log{}}
 	vm.logs = &vm.report.Logs
 	vm.ctx, vm.cancel = context.WithTimeout(ctx, o.Timeout)
-	ok := vm.load(wasm) && vm.startVM() && vm.configure()
+	ok := vm.load(wasm) && vm.startVM() && vm.startRoot(p)
 	if !ok {
 		vm.Close()
 		return nil, vm.report
@@ -201,6 +203,36 @@ func Start(ctx context.Context, wasm []byte, p Plugin, o Options) (*VM, *StartRe
 	vm.report.Verdict = Loaded
 	vm.report.Callouts = vm.callouts
 	return vm, vm.report
+}
+
+// StartPlugin starts another plugin in the same VM, as Envoy does for filters
+// that share a vm_id: a new root context, proxy_on_vm_start and proxy_on_configure
+// with its configuration. Streams then run under it (see UseRoot). A refusal
+// leaves the VM usable for the plugins it has; a trap or a limit ends it.
+func (vm *VM) StartPlugin(p Plugin) *StartReport {
+	p.Runtime, p.VMID = vm.plugin.Runtime, vm.plugin.VMID
+	vm.report = &StartReport{Plugin: p.Name, Envoy: vm.envoy.String(), ABI: vm.abi, Runtime: p.Runtime, Steps: []Step{}, Logs: []Log{}}
+	vm.logs = &vm.report.Logs
+	vm.callouts = nil
+	if vm.failed {
+		vm.report.Verdict, vm.report.Reason = Failed, "the VM failed before: "+vm.failure
+		return vm.report
+	}
+	if vm.startRoot(p) {
+		vm.report.Verdict = Loaded
+	}
+	vm.report.Callouts = vm.callouts
+	return vm.report
+}
+
+// UseRoot makes streams run under the plugin of this root context
+// (StartReport.Root); false when there is none.
+func (vm *VM) UseRoot(root uint32) bool {
+	p, ok := vm.plugins[root]
+	if ok {
+		vm.root, vm.plugin = root, p
+	}
+	return ok
 }
 
 // Close frees the module; the VM is unusable after.
@@ -215,7 +247,9 @@ func (vm *VM) Close() {
 // end records why the run cannot go on: in the start report while starting, for
 // the stream report during a stream.
 func (vm *VM) end(v Verdict, reason string) bool {
-	vm.failed, vm.failure = true, reason
+	if v != Refused { // a refusal fails the plugin, not the VM
+		vm.failed, vm.failure = true, reason
+	}
 	if vm.stream == nil {
 		vm.report.Verdict, vm.report.Reason = v, reason
 	}
@@ -454,11 +488,10 @@ func (vm *VM) newContext(parent uint32) uint32 {
 	return id
 }
 
-// startVM runs the module's start function as WasmBase::startVm, then the root
-// context's onStart: proxy_on_context_create and proxy_on_vm_start.
+// startVM runs the module's start function as WasmBase::startVm (in the VM's own
+// context, id 0).
 func (vm *VM) startVM() bool {
-	vm.root = vm.newContext(0)
-	vm.current = vm.root
+	vm.current = 0
 	vm.starting = true
 	var starts []string
 	switch {
@@ -490,6 +523,18 @@ func (vm *VM) startVM() bool {
 	if vm.exited {
 		vm.note("the module called proc_exit during start; Envoy's host logs it and goes on")
 	}
+	return true
+}
+
+// startRoot is what a plugin gets from the host: a root context
+// (ContextBase::onStart: proxy_on_context_create, proxy_on_vm_start), then
+// onConfigure.
+func (vm *VM) startRoot(p Plugin) bool {
+	vm.plugin = p
+	vm.root = vm.newContext(0)
+	vm.plugins[vm.root] = p
+	vm.current = vm.root
+	vm.report.Root = vm.root
 	if _, exported, ok := vm.callExport("proxy_on_context_create", uint64(vm.root), 0); !ok {
 		return false
 	} else if exported {
@@ -507,7 +552,7 @@ func (vm *VM) startVM() bool {
 			return vm.end(Refused, compat.StartFailedMessage+": proxy_on_vm_start returned false"+vm.lastErrors())
 		}
 	}
-	return vm.drain()
+	return vm.drain() && vm.configure()
 }
 
 // configure is the root context's onConfigure: proxy_on_configure with the plugin
