@@ -195,16 +195,9 @@ func proxyGetProperty(vm *VM, c call, s []uint64) {
 // proxy_send_local_response(status, details, details_size, body, body_size,
 // headers, headers_size, grpc_status)
 func proxySendLocalResponse(vm *VM, c call, s []uint64) {
-	details, ok1 := c.readString(u32(s[1]), u32(s[2]))
-	body, ok2 := c.readString(u32(s[3]), u32(s[4]))
-	hb, ok3 := c.read(u32(s[5]), u32(s[6]))
-	if !ok1 || !ok2 || !ok3 {
-		ret(s, StatusInvalidMemoryAccess)
-		return
-	}
-	headers, err := decodePairs(hb)
-	if err != nil {
-		ret(s, StatusBadArgument)
+	details, body, headers, st := c.stringsAndPairs(s[1], s[2], s[3], s[4], s[5], s[6])
+	if st != StatusOK {
+		ret(s, st)
 		return
 	}
 	if vm.stream == nil || vm.contexts[vm.current] == 0 {
@@ -644,16 +637,9 @@ func grpcCall(vm *VM, c call, s []uint64, tokenPtr uint32) {
 // trailers, trailers_size, timeout_ms, token): answered after the callback, from
 // the fixture's httpCalls by upstream, else as a failed call (no headers).
 func proxyHTTPCall(vm *VM, c call, s []uint64) {
-	upstream, ok1 := c.readString(u32(s[0]), u32(s[1]))
-	hb, ok2 := c.read(u32(s[2]), u32(s[3]))
-	body, ok3 := c.readString(u32(s[4]), u32(s[5]))
-	if !ok1 || !ok2 || !ok3 {
-		ret(s, StatusInvalidMemoryAccess)
-		return
-	}
-	headers, err := decodePairs(hb)
-	if err != nil {
-		ret(s, StatusBadArgument)
+	upstream, body, headers, st := c.stringsAndPairs(s[0], s[1], s[4], s[5], s[2], s[3])
+	if st != StatusOK {
+		ret(s, st)
 		return
 	}
 	// Envoy's Context::httpCall refuses a request without these.

@@ -38,6 +38,23 @@ func (c call) readString(ptr, size uint32) (string, bool) {
 	return string(b), ok
 }
 
+// stringsAndPairs reads two strings and serialised pairs, each a (pointer, size)
+// argument pair: InvalidMemoryAccess if one is out of bounds, BadArgument if the
+// pairs are malformed.
+func (c call) stringsAndPairs(p1, n1, p2, n2, pp, pn uint64) (a, b string, pairs []Pair, st Status) {
+	a, ok1 := c.readString(uint32(p1), uint32(n1))
+	b, ok2 := c.readString(uint32(p2), uint32(n2))
+	raw, ok3 := c.read(uint32(pp), uint32(pn))
+	if !ok1 || !ok2 || !ok3 {
+		return "", "", nil, StatusInvalidMemoryAccess
+	}
+	pairs, err := decodePairs(raw)
+	if err != nil {
+		return "", "", nil, StatusBadArgument
+	}
+	return a, b, pairs, StatusOK
+}
+
 func (c call) putU32(ptr, v uint32) bool {
 	return c.mem.Write(ptr, binary.LittleEndian.AppendUint32(nil, v))
 }

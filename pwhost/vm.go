@@ -540,35 +540,33 @@ func (vm *VM) startRoot(p Plugin) bool {
 	} else if exported {
 		vm.step(fmt.Sprintf("proxy_on_context_create(%d, 0)", vm.root), "")
 	}
-	vm.buffers = map[BufferType][]byte{BufferVMConfiguration: vm.plugin.VMConfiguration}
-	ret, exported, ok := vm.callExport("proxy_on_vm_start", uint64(vm.root), uint64(len(vm.plugin.VMConfiguration)))
+	return vm.boolCallback("proxy_on_vm_start", BufferVMConfiguration, vm.plugin.VMConfiguration, compat.StartFailedMessage) &&
+		vm.drain() && vm.configure()
+}
+
+// boolCallback calls proxy_on_vm_start or proxy_on_configure with its buffer: false
+// from the plugin is a refusal, with its logged warnings and errors as the reason.
+func (vm *VM) boolCallback(name string, t BufferType, data []byte, failed string) bool {
+	vm.buffers = map[BufferType][]byte{t: data}
+	ret, exported, ok := vm.callExport(name, uint64(vm.root), uint64(len(data)))
 	vm.buffers = nil
 	if !ok {
 		return false
 	}
 	if exported {
-		vm.step(fmt.Sprintf("proxy_on_vm_start(%d, %d)", vm.root, len(vm.plugin.VMConfiguration)), boolResult(ret))
+		vm.step(fmt.Sprintf("%s(%d, %d)", name, vm.root, len(data)), boolResult(ret))
 		if uint32(ret) == 0 {
-			return vm.end(Refused, compat.StartFailedMessage+": proxy_on_vm_start returned false"+vm.lastErrors())
+			return vm.end(Refused, failed+": "+name+" returned false"+vm.lastErrors())
 		}
 	}
-	return vm.drain() && vm.configure()
+	return true
 }
 
 // configure is the root context's onConfigure: proxy_on_configure with the plugin
 // configuration, then what the plugin set in motion (callouts, a first tick).
 func (vm *VM) configure() bool {
-	vm.buffers = map[BufferType][]byte{BufferPluginConfiguration: vm.plugin.Configuration}
-	ret, exported, ok := vm.callExport("proxy_on_configure", uint64(vm.root), uint64(len(vm.plugin.Configuration)))
-	vm.buffers = nil
-	if !ok {
+	if !vm.boolCallback("proxy_on_configure", BufferPluginConfiguration, vm.plugin.Configuration, compat.ConfigureFailedMessage) {
 		return false
-	}
-	if exported {
-		vm.step(fmt.Sprintf("proxy_on_configure(%d, %d)", vm.root, len(vm.plugin.Configuration)), boolResult(ret))
-		if uint32(ret) == 0 {
-			return vm.end(Refused, compat.ConfigureFailedMessage+": proxy_on_configure returned false"+vm.lastErrors())
-		}
 	}
 	if !vm.drain() {
 		return false
