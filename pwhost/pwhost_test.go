@@ -109,7 +109,7 @@ func wasm(t testing.TB, path string) []byte {
 func start(t testing.TB, path, config string, o Options) (*VM, *StartReport) {
 	t.Helper()
 	if o.Cache == nil {
-		o.Cache = cache()
+		o.Cache, o.Compile = cache(), true
 	}
 	vm, r := Start(context.Background(), wasm(t, path), Plugin{Name: "test", RootID: "root", VMID: "default.test", Configuration: []byte(config)}, o)
 	if vm != nil {
@@ -342,16 +342,44 @@ func TestEveryHostFuncImplemented(t *testing.T) {
 	}
 }
 
-// BenchmarkDryStart is the cold start of a dry run on the example module: compile
-// (no cache) and the load lifecycle.
+// BenchmarkDryStart is the cold start of a dry run on the example module: load
+// (decode, link; compile with Compile) and the load lifecycle, no cache.
 func BenchmarkDryStart(b *testing.B) {
 	w := wasm(b, exampleFilter)
 	cfg := []byte(`{"header_name": "hello", "header_value": "world!"}`)
-	for b.Loop() {
-		vm, r := Start(context.Background(), w, Plugin{Name: "add-header", Configuration: cfg}, Options{})
-		if vm == nil {
-			b.Fatalf("%s: %s", r.Verdict, r.Reason)
+	for _, compile := range []bool{false, true} {
+		name := "interpreter"
+		if compile {
+			name = "compiler"
 		}
+		b.Run(name, func(b *testing.B) {
+			for b.Loop() {
+				vm, r := Start(context.Background(), w, Plugin{Name: "add-header", Configuration: cfg}, Options{Compile: compile})
+				if vm == nil {
+					b.Fatalf("%s: %s", r.Verdict, r.Reason)
+				}
+				vm.Close()
+			}
+		})
+	}
+}
+
+// The interpreter (the default) and the compiler agree.
+func TestInterpreterAgrees(t *testing.T) {
+	w := wasm(t, plugin)
+	for _, compile := range []bool{false, true} {
+		vm, r := Start(context.Background(), w, Plugin{Name: "test", Configuration: []byte("response-header a b")}, Options{Compile: compile})
+		if vm == nil {
+			t.Fatalf("compile=%v: %s %s", compile, r.Verdict, r.Reason)
+		}
+		s := vm.Stream(&Request{})
 		vm.Close()
+		if len(s.Response.Headers) != 1 || s.Response.Headers[0].Name != "a" {
+			t.Errorf("compile=%v: %+v", compile, s.Response.Headers)
+		}
+	}
+	_, r := Start(context.Background(), w, Plugin{Configuration: []byte("loop")}, Options{Timeout: time.Second})
+	if r.Verdict != Stopped {
+		t.Errorf("the interpreter did not stop a loop: %s %s", r.Verdict, r.Reason)
 	}
 }

@@ -45,6 +45,10 @@ type Options struct {
 	MemoryLimit uint64
 	// LogLevel is what proxy_get_log_level answers (default info, Envoy's default).
 	LogLevel LogLevel
+	// Compile runs the module compiled to machine code instead of interpreted: ten
+	// times slower to start (about 1.3 s against 0.13 s for a 2 MB Go module, see
+	// BenchmarkDryStart), faster to run. Worth it for many streams, or with a Cache.
+	Compile bool
 	// Cache, when set, keeps compiled modules between runs of one process.
 	Cache wazero.CompilationCache
 }
@@ -294,7 +298,11 @@ func (vm *VM) load(wasm []byte) bool {
 		return vm.end(NotLinked, strings.Join(missing, "\n"))
 	}
 	pages := uint32(vm.opts.MemoryLimit / 65536)
-	cfg := wazero.NewRuntimeConfig().WithCloseOnContextDone(true).WithMemoryLimitPages(pages)
+	cfg := wazero.NewRuntimeConfigInterpreter()
+	if vm.opts.Compile {
+		cfg = wazero.NewRuntimeConfig()
+	}
+	cfg = cfg.WithCloseOnContextDone(true).WithMemoryLimitPages(pages)
 	if vm.opts.Cache != nil {
 		cfg = cfg.WithCompilationCache(vm.opts.Cache)
 	}

@@ -29,7 +29,7 @@ const goodConfig = `{"header_name": "hello", "header_value": "world!"}`
 // start loads the filter and starts one plugin with config, as Envoy does.
 func start(t testing.TB, config string, o pwhost.Options) (*pwhost.VM, *pwhost.StartReport) {
 	t.Helper()
-	o.Cache = cache()
+	o.Cache, o.Compile = cache(), true // compiled once for all the tests
 	vm, r := pwhost.Start(context.Background(), readWasm(t), pwhost.Plugin{Name: "add-header", RootID: "add_header_root_id", VMID: "default.add-header", Configuration: []byte(config)}, o)
 	if vm != nil {
 		t.Cleanup(vm.Close)
