@@ -383,3 +383,30 @@ func TestInterpreterAgrees(t *testing.T) {
 		t.Errorf("the interpreter did not stop a loop: %s %s", r.Verdict, r.Reason)
 	}
 }
+
+// A module whose import has another signature than the host's is refused with
+// V8::link's message.
+func TestImportTypeMismatch(t *testing.T) {
+	m := []byte("\x00asm\x01\x00\x00\x00" +
+		"\x01\x04\x01\x60\x00\x00" + // type 0: () -> ()
+		"\x02\x11\x01\x03env\x09proxy_log\x00\x00" + // import env.proxy_log as () -> ()
+		"\x03\x02\x01\x00" + "\x05\x03\x01\x00\x01" +
+		"\x07\x2d\x03\x17proxy_abi_version_0_2_1\x00\x01\x06malloc\x00\x01\x06memory\x02\x00" +
+		"\x0a\x04\x01\x02\x00\x0b")
+	_, r := Start(context.Background(), m, Plugin{}, Options{})
+	if want := "Failed to load Wasm module due to an import type mismatch: env.proxy_log, want: void -> void, but host exports: i32 i32 i32 -> i32"; r.Verdict != NotLinked || r.Reason != want {
+		t.Errorf("%s %q, want %q", r.Verdict, r.Reason, want)
+	}
+	// The same module importing it right links and starts.
+	ok := []byte("\x00asm\x01\x00\x00\x00" +
+		"\x01\x0b\x02\x60\x00\x00\x60\x03\x7f\x7f\x7f\x01\x7f" +
+		"\x02\x11\x01\x03env\x09proxy_log\x00\x01" +
+		"\x03\x02\x01\x00" + "\x05\x03\x01\x00\x01" +
+		"\x07\x2d\x03\x17proxy_abi_version_0_2_1\x00\x01\x06malloc\x00\x01\x06memory\x02\x00" +
+		"\x0a\x04\x01\x02\x00\x0b")
+	vm, r := Start(context.Background(), ok, Plugin{}, Options{})
+	if vm == nil {
+		t.Fatalf("%s %q", r.Verdict, r.Reason)
+	}
+	vm.Close()
+}
