@@ -333,18 +333,26 @@ func (vm *VM) headerMap(t uint64) (*[]Pair, Status) {
 	return m, StatusOK
 }
 
-func proxyGetHeaderMapValue(vm *VM, c call, s []uint64) {
+// mapKey reads the (map type, key, key size) arguments every header call starts
+// with; Envoy lower-cases the key (Http::LowerCaseString).
+func (vm *VM) mapKey(c call, s []uint64) (*[]Pair, string, Status) {
 	m, st := vm.headerMap(s[0])
+	if st != StatusOK {
+		return nil, "", st
+	}
+	key, ok := c.readString(u32(s[1]), u32(s[2]))
+	if !ok {
+		return nil, "", StatusInvalidMemoryAccess
+	}
+	return m, strings.ToLower(key), StatusOK
+}
+
+func proxyGetHeaderMapValue(vm *VM, c call, s []uint64) {
+	m, key, st := vm.mapKey(c, s)
 	if st != StatusOK {
 		ret(s, st)
 		return
 	}
-	key, ok := c.readString(u32(s[1]), u32(s[2]))
-	if !ok {
-		ret(s, StatusInvalidMemoryAccess)
-		return
-	}
-	key = strings.ToLower(key)
 	for _, p := range *m {
 		if p.Key == key {
 			ret(s, c.give([]byte(p.Value), u32(s[3]), u32(s[4])))
@@ -357,19 +365,14 @@ func proxyGetHeaderMapValue(vm *VM, c call, s []uint64) {
 // editHeader is add, replace and remove: Envoy lower-cases the key
 // (Http::LowerCaseString) and keeps the map's order.
 func editHeader(vm *VM, c call, s []uint64, op string) {
-	m, st := vm.headerMap(s[0])
+	m, key, st := vm.mapKey(c, s)
 	if st != StatusOK {
 		ret(s, st)
 		return
 	}
-	key, ok := c.readString(u32(s[1]), u32(s[2]))
-	if !ok {
-		ret(s, StatusInvalidMemoryAccess)
-		return
-	}
-	key = strings.ToLower(key)
 	var val string
 	if op != "remove" {
+		var ok bool
 		if val, ok = c.readString(u32(s[3]), u32(s[4])); !ok {
 			ret(s, StatusInvalidMemoryAccess)
 			return
