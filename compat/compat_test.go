@@ -168,3 +168,61 @@ func TestNames(t *testing.T) {
 		t.Error("IsRouterName")
 	}
 }
+
+func TestHostFuncs(t *testing.T) {
+	for _, tt := range []struct {
+		envoy      Envoy
+		module, fn string
+		abi        string
+		want       bool
+	}{
+		{13, HostModuleEnv, "proxy_log", ABI010, true},
+		{13, HostModuleWASIOld, "fd_write", ABI010, true},
+		{15, HostModuleWASI, "clock_time_get", ABI010, false},
+		{16, HostModuleWASI, "clock_time_get", ABI010, true},
+		{20, HostModuleWASI, "path_open", ABI021, false},
+		{21, HostModuleWASI, "path_open", ABI021, true},
+		{32, HostModuleWASI, "sched_yield", ABI021, false},
+		{33, HostModuleWASI, "sched_yield", ABI021, true},
+		{38, HostModuleWASI, "fd_filestat_get", ABI021, false},
+		{0, HostModuleWASI, "fd_filestat_get", ABI021, true},
+		{0, HostModuleWASI, "proc_raise", ABI021, false},
+		{0, HostModuleEnv, "proxy_continue_stream", ABI010, false},
+		{0, HostModuleEnv, "proxy_continue_stream", ABI020, true},
+		{0, HostModuleEnv, "proxy_get_log_level", ABI020, false},
+		{0, HostModuleEnv, "proxy_get_log_level", ABI021, true},
+		{0, HostModuleEnv, "proxy_get_configuration", ABI010, true},
+		{22, HostModuleEnv, "emscripten_notify_memory_growth", ABI021, false},
+		{23, HostModuleEnv, "emscripten_notify_memory_growth", ABI021, true},
+	} {
+		if got := tt.envoy.HostProvides(tt.module, tt.fn, tt.abi); got != tt.want {
+			t.Errorf("Envoy %s HostProvides(%s.%s, %s) = %v, want %v", tt.envoy, tt.module, tt.fn, tt.abi, got, tt.want)
+		}
+	}
+	if n := len(Envoy(0).HostFuncsFor(ABI021)[HostModuleWASI]); n != 45 {
+		t.Errorf("the newest host registers %d WASI calls, want the 45 of exports.h FOR_ALL_WASI_FUNCTIONS", n)
+	}
+}
+
+func TestAllowedAtStart(t *testing.T) {
+	for _, tt := range []struct {
+		envoy      Envoy
+		module, fn string
+		want       bool
+	}{
+		{23, HostModuleEnv, "proxy_get_property", true}, // before V8's restriction
+		{24, HostModuleEnv, "proxy_get_property", false},
+		{24, HostModuleEnv, "proxy_log", true},
+		{24, HostModuleWASI, "random_get", true},
+		{32, HostModuleWASI, "fd_fdstat_get", false},
+		{33, HostModuleWASIOld, "fd_fdstat_get", true},
+		{38, HostModuleWASI, "poll_oneoff", false},
+		{39, HostModuleWASI, "poll_oneoff", true},
+		{0, HostModuleWASI, "sched_yield", false},
+		{0, HostModuleWASI, "fd_pread", true},
+	} {
+		if got := tt.envoy.AllowedAtStart(tt.module, tt.fn); got != tt.want {
+			t.Errorf("Envoy %s AllowedAtStart(%s.%s) = %v, want %v", tt.envoy, tt.module, tt.fn, got, tt.want)
+		}
+	}
+}

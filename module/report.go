@@ -8,13 +8,17 @@ import (
 	"maps"
 	"slices"
 	"strings"
+
+	"github.com/wasmgen/wasmgen/compat"
 )
 
 // Report is what `wasmgen inspect` prints: one Entry per module found
 // (a .wasm file has one; an OCI layout one per image).
 type Report struct {
-	Path    string  `json:"path"`
-	Input   string  `json:"input"` // wasm | oci-layout | wasme-store
+	Path  string `json:"path"`
+	Input string `json:"input"` // wasm | oci-layout | wasme-store
+	// Envoy is the release whose Wasm host CheckHost compared the modules with.
+	Envoy   string  `json:"envoy,omitempty"`
 	Entries []Entry `json:"entries"`
 }
 
@@ -23,7 +27,19 @@ type Entry struct {
 	Image  *Image       `json:"image,omitempty"`
 	Module *Info        `json:"module,omitempty"`
 	ABI    []ABISupport `json:"abiSupport,omitempty"`
-	Error  *DecodeError `json:"error,omitempty"` // why the module is refused
+	// Host is what the proxy's Wasm host would refuse (errors) or do otherwise than
+	// the module expects (warnings); empty when it links.
+	Host  []HostProblem `json:"host,omitempty"`
+	Error *DecodeError  `json:"error,omitempty"` // why the module is refused
+}
+
+// CheckHost runs the import check of every decoded module against the host of
+// this Envoy.
+func (r *Report) CheckHost(envoy compat.Envoy) {
+	r.Envoy = envoy.String()
+	for i := range r.Entries {
+		r.Entries[i].Host = CheckHost(r.Entries[i].Module, envoy)
+	}
 }
 
 // ABISupport says which Istio versions speak one declared ABI.
@@ -98,6 +114,11 @@ func (r *Report) OK() bool {
 	for _, e := range r.Entries {
 		if e.Error != nil {
 			return false
+		}
+		for _, p := range e.Host {
+			if p.Error {
+				return false
+			}
 		}
 		if e.Image != nil && !e.Image.IstioAccepts && len(e.Image.Problems) > 0 {
 			return false
@@ -180,6 +201,9 @@ func (r *Report) WriteText(w io.Writer) error {
 			if len(m.CustomSections) > 0 {
 				line("custom sections", "%s", strings.Join(m.CustomSections, ", "))
 			}
+			if r.Envoy != "" {
+				writeHost(line, r.Envoy, e.Host)
+			}
 		}
 		if e.Error != nil {
 			line("error", "%s", e.Error.Error())
@@ -198,6 +222,36 @@ func Verdict(accepted bool) string {
 		return "accepted by Istio's agent and Envoy Gateway"
 	}
 	return "refused by Istio's agent and Envoy Gateway"
+}
+
+// writeHost prints the import check: one line when the module links, else one
+// per problem with Envoy's message and the cause.
+func writeHost(line func(k, format string, args ...any), envoy string, ps []HostProblem) {
+	errs := 0
+	for _, p := range ps {
+		if p.Error {
+			errs++
+		}
+	}
+	if errs == 0 {
+		line("host", "Envoy %s links it", envoy)
+	} else {
+		line("host", "Envoy %s refuses it (%d problem%s)", envoy, errs, plural(errs))
+	}
+	for _, p := range ps {
+		k := "host warning"
+		if p.Error {
+			k = "host error"
+		}
+		line(k, "%s", p)
+	}
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
 }
 
 func yesNo(b bool) string {

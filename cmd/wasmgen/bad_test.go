@@ -61,10 +61,13 @@ func bigModule(size int) []byte {
 	m := []byte("\x00asm\x01\x00\x00\x00")
 	m = append(m, 0x01, 0x04, 0x01, 0x60, 0x00, 0x00) // type section: func () -> ()
 	m = append(m, 0x03, 0x02, 0x01, 0x00)             // function section: one func
+	m = append(m, 0x05, 0x03, 0x01, 0x00, 0x01)       // memory section: one page
 	exp := "proxy_abi_version_0_2_1"
-	m = append(m, 0x07, byte(len(exp)+4), 0x01, byte(len(exp)))
+	// exports: the ABI marker and malloc (func 0), memory (memory 0)
+	m = append(m, 0x07, byte(len(exp)+4+18), 0x03, byte(len(exp)))
 	m = append(m, exp...)
 	m = append(m, 0x00, 0x00)
+	m = append(m, 6, 'm', 'a', 'l', 'l', 'o', 'c', 0x00, 0x00, 6, 'm', 'e', 'm', 'o', 'r', 'y', 0x02, 0x00)
 	m = append(m, 0x0a, 0x04, 0x01, 0x02, 0x00, 0x0b) // code section
 	pad := size - len(m)
 	name := "pad"

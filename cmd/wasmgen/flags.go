@@ -131,3 +131,24 @@ func printFindings(w io.Writer, l diag.List, strict bool) int {
 	}
 	return exitOK
 }
+
+// envoyVersion reads --envoy-version, defaulting to the Envoy of --istio-version
+// (CONTRACT §5). A release newer than wasmgen knows is checked as the newest.
+func envoyVersion(istio, envoy string, stderr io.Writer) (compat.Envoy, error) {
+	if envoy == "" {
+		v, err := parseIstio(istio, stderr)
+		if err != nil {
+			return 0, err
+		}
+		return v.Envoy(), nil
+	}
+	v, err := compat.ParseEnvoy(envoy)
+	if err != nil {
+		return 0, fmt.Errorf("--envoy-version: %v", err)
+	}
+	if known, newer := v.Known(); newer {
+		fmt.Fprintf(stderr, "wasmgen: note: --envoy-version %s is newer than the newest release wasmgen knows; checking for %s\n", envoy, known)
+		v = known
+	}
+	return v, nil
+}

@@ -21,8 +21,14 @@ import (
 func runInspect(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	flags := newFlagSet("inspect")
 	output := flags.String("output", "text", "output format: text or json")
+	istio := flags.String("istio-version", defaultIstioVersion(), "Istio whose proxy's Wasm host to check the imports against")
+	envoyFlag := flags.String("envoy-version", "", "Envoy whose Wasm host to check the imports against (default: the Envoy of --istio-version)")
 	if code, done := parseFlags(flags, args, stdout, stderr); done {
 		return code
+	}
+	envoy, err := envoyVersion(*istio, *envoyFlag, stderr)
+	if err != nil {
+		return usageError(stderr, flags, "%v", err)
 	}
 	if *output != "text" && *output != "json" {
 		return usageError(stderr, flags, "invalid --output %q; expected text or json", *output)
@@ -32,6 +38,9 @@ func runInspect(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	}
 	path := flags.Arg(0)
 	rep, err := inspectPath(path)
+	if err == nil {
+		rep.CheckHost(envoy)
+	}
 	if err != nil {
 		// A file that cannot be read is bad input (exit 1), as in render and validate.
 		var pe *fs.PathError
@@ -53,6 +62,11 @@ func runInspect(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	}
 	if !rep.OK() {
 		for _, e := range rep.Entries {
+			for _, p := range e.Host {
+				if p.Error {
+					fmt.Fprintf(stderr, "wasmgen inspect: %s: Envoy %s would not load it: %s\n", path, rep.Envoy, p)
+				}
+			}
 			if e.Error != nil {
 				fmt.Fprintf(stderr, "wasmgen inspect: %s: %v\n", path, e.Error)
 			} else if e.Image != nil && !e.Image.IstioAccepts && len(e.Image.Problems) > 0 {

@@ -44,6 +44,7 @@ func commands() map[string]command {
 		"init":        {runInit, "scaffold a WasmFilter spec, its filter.proto and a README section"},
 		"inspect":     {runInspect, "report what a .wasm module or image holds"},
 		"package":     {runPackage, "put a .wasm into an image Istio's agent and Envoy Gateway accept; push it; pin a spec to it"},
+		"run":         {runRun, "run a filter's module under the proxy's Wasm host, offline, with its rendered configuration"},
 		"version":     {runVersion, "print the version"},
 	}
 }

@@ -27,6 +27,7 @@ func runRender(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	strict := fs.Bool("strict", false, "treat warnings as errors (nothing is written)")
 	lim := limitFlags(fs)
 	importDepth := importDepthFlag(fs)
+	run := runFlag(fs)
 	if code, done := parseFlags(fs, args, stdout, stderr); done {
 		return code
 	}
@@ -64,6 +65,7 @@ func runRender(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		Limits:         *lim,
 		MaxImportDepth: *importDepth,
 	}
+	opts.Run = runHook(*run, compile.HostEnvoy(opts.Generate))
 	if *resolve {
 		opts.Resolve = func(ref string) (string, error) { return module.Resolve(context.Background(), ref) }
 	}

@@ -1,7 +1,24 @@
 module github.com/wasmgen/wasmgen/examples/envoy
 
-go 1.26
+go 1.26.0
 
 require github.com/tetratelabs/wazero v1.12.0
 
-require golang.org/x/sys v0.44.0 // indirect
+require (
+	github.com/docker/cli v29.7.2+incompatible // indirect
+	github.com/docker/docker-credential-helpers v0.9.3 // indirect
+	github.com/google/go-containerregistry v0.22.1 // indirect
+	github.com/klauspost/compress v1.19.2 // indirect
+	github.com/opencontainers/go-digest v1.0.0 // indirect
+	github.com/opencontainers/image-spec v1.1.1 // indirect
+	github.com/sirupsen/logrus v1.9.4 // indirect
+	go.yaml.in/yaml/v3 v3.0.5 // indirect
+	golang.org/x/sync v0.22.0 // indirect
+)
+
+require (
+	github.com/wasmgen/wasmgen v0.0.0
+	golang.org/x/sys v0.48.0 // indirect
+)
+
+replace github.com/wasmgen/wasmgen => ../..

@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/wasmgen/wasmgen/pwhost"
 )
 
 // goCmd runs the go command in dir ("" = this module); leading K=V
@@ -45,6 +47,7 @@ func TestRenderedBootstrapRunsTheFilter(t *testing.T) {
 		"filter.yaml":                "envoy/filter.yaml",
 		"../add-header/filter.proto": "add-header/filter.proto",
 		wasmFile:                     "envoy/add-header.wasm",
+		"request.yaml":               "envoy/request.yaml",
 	} {
 		b, err := os.ReadFile(src)
 		if err != nil {
@@ -92,14 +95,19 @@ func TestRenderedBootstrapRunsTheFilter(t *testing.T) {
 	}
 	value, _ := dig(cfg, "configuration", "value").(string)
 
-	h := newHost(t, readWasm(t))
-	rootCtx, ok := h.startPlugin(nil, []byte(value))
-	if !ok {
-		t.Fatalf("the filter refused the rendered configuration %q; log:\n%s", value, h.logText())
+	vm := mustStart(t, value, pwhost.Options{})
+	s := respond(t, vm, upstreamResponse)
+	if got := values(s.Response.Sent, "hello"); !slices.Equal(got, []string{"world!"}) {
+		t.Fatalf("hello = %q, want [\"world!\"]; headers %q", got, s.Response.Sent)
 	}
-	resp := h.respond(rootCtx, upstreamResponse)
-	if got := resp.get("hello"); !slices.Equal(got, []string{"world!"}) {
-		t.Fatalf("hello = %q, want [\"world!\"]; headers %q", got, resp.pairs)
+
+	// wasmgen run does the same from the spec: it renders the configuration and
+	// starts the filter under the same host.
+	cmd = exec.Command(wasmgen, "run", "-f", "envoy/filter.yaml", "--request", "envoy/request.yaml")
+	cmd.Dir = root
+	out, err := cmd.CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "response header added: hello: world!\n") {
+		t.Fatalf("wasmgen run: %v\n%s", err, out)
 	}
 }
 

@@ -18,6 +18,8 @@ import (
 	"github.com/wasmgen/wasmgen/schema"
 	"github.com/wasmgen/wasmgen/validate"
 	"github.com/wasmgen/wasmgen/yamltree"
+
+	"github.com/wasmgen/wasmgen/internal/dryrun"
 )
 
 // Area is the part of wasmgen whose rules a group of codes are.
@@ -34,6 +36,7 @@ func Areas() []Area {
 		{"Files, modules and configuration (compile)", compile.Rules},
 		{"Filter config protos (protoconfig)", protoconfig.Rules},
 		{"Filter config against its proto (protocheck)", protocheck.Rules},
+		{"Dry start of the module (dryrun, --run)", dryrun.Rules},
 		{"Generating objects (generate)", generate.Rules},
 		{"Istio and Envoy documents (validate)", validate.Rules},
 		{"KRM function and post-renderer (krm)", krm.Rules},

@@ -43,6 +43,10 @@ type Options struct {
 	// Resolve, when set (--resolve), turns an image tag into a digest reference.
 	// It is the only step that may use the network.
 	Resolve func(ref string) (string, error)
+	// Run, when set (--run), starts each filter whose module.path was read under a
+	// proxy-wasm host with its rendered configuration (issue 17); its findings are
+	// the plugin's verdict. The pipeline calls it once per filter, defaulted.
+	Run func(in *generate.Input) diag.List
 }
 
 // Codes of the pipeline's own findings.
@@ -162,6 +166,13 @@ func Filter(d Doc, dir string, files Files, opts Options) (*generate.Input, *sch
 		return nil, doc, l
 	}
 	doc.Filter.Default()
+	if opts.Run != nil && in.ModuleData != nil { // --run (issue 17)
+		run := opts.Run(in)
+		l.Append(run)
+		if run.HasErrors() {
+			return nil, doc, l
+		}
+	}
 	return in, doc, l
 }
 
@@ -196,6 +207,7 @@ func readModule(in *generate.Input, dir string, files Files, opts Options) diag.
 	if ok, msg := module.CheckABI(info, opts.Generate.Istio); !ok {
 		l.Add(diag.Finding{Pos: doc.Pos(path), Path: path, Severity: diag.Warning, Code: CodeABI, Msg: msg})
 	}
+	l.Append(hostFindings(doc, path, m.Path, info, opts.Generate)) // the import check (issue 17)
 	in.ModuleSHA256 = hexSum
 	in.ModuleSize = int64(len(b))
 	in.ModuleData = b
@@ -308,4 +320,6 @@ var Rules = []diag.Rule{
 	{Code: CodeABI, Severity: diag.Warning, Consumer: "Envoy", Summary: "the module's proxy-wasm ABI is not one the target proxy speaks"},
 	{Code: CodeResolve, Severity: diag.Error, Consumer: "registry", Summary: "--resolve could not turn an image tag into a digest"},
 	{Code: CodeNotProxyWasm, Severity: diag.Error, Consumer: "Envoy", Summary: "module.path is WebAssembly but not a proxy-wasm module"},
+	{Code: CodeHostImport, Severity: diag.Error, Consumer: "Envoy", Summary: "the proxy's Wasm host lacks an import the module needs, or the module lacks an export the host needs: Envoy fails the filter"},
+	{Code: CodeHostWarning, Severity: diag.Warning, Consumer: "Envoy", Summary: "the proxy's Wasm host will do otherwise than the module expects"},
 }

@@ -30,9 +30,10 @@ func (m memFiles) ReadFile(dir, ref string) ([]byte, string, error) {
 }
 
 // A minimal module exporting proxy_abi_version_0_2_1 (Istio 1.8 and later).
+// It exports malloc and its memory, as Envoy's host requires.
 var newABI = []byte("\x00asm\x01\x00\x00\x00" +
-	"\x01\x04\x01\x60\x00\x00" + "\x03\x02\x01\x00" +
-	"\x07\x1b\x01\x17proxy_abi_version_0_2_1\x00\x00" +
+	"\x01\x04\x01\x60\x00\x00" + "\x03\x02\x01\x00" + "\x05\x03\x01\x00\x01" +
+	"\x07\x2d\x03\x17proxy_abi_version_0_2_1\x00\x00\x06malloc\x00\x00\x06memory\x02\x00" +
 	"\x0a\x04\x01\x02\x00\x0b")
 
 const spec = `apiVersion: wasmgen.io/v1alpha1
@@ -156,5 +157,47 @@ func TestParseExpandsLists(t *testing.T) {
 	docs, l := Parse([]load.Source{{Name: "l.yaml", Data: []byte(src)}}, yamltree.DefaultLimits)
 	if len(l) != 0 || len(docs) != 2 || yamltree.StringField(yamltree.Field(docs[1].Node, "metadata"), "name") != "b" {
 		t.Fatalf("want the two items, got %d docs %v", len(docs), l)
+	}
+}
+
+// TestHostCheck: the import check's findings land on spec.module.path, an error
+// where Envoy fails the filter and a warning where it loads it to misbehave.
+func TestHostCheck(t *testing.T) {
+	noMemory := []byte("\x00asm\x01\x00\x00\x00" +
+		"\x01\x04\x01\x60\x00\x00" + "\x03\x02\x01\x00" +
+		"\x07\x24\x02\x17proxy_abi_version_0_2_1\x00\x00\x06malloc\x00\x00" +
+		"\x0a\x04\x01\x02\x00\x0b")
+	noMalloc := []byte("\x00asm\x01\x00\x00\x00" +
+		"\x01\x04\x01\x60\x00\x00" + "\x03\x02\x01\x00" + "\x05\x03\x01\x00\x01" +
+		"\x07\x24\x02\x17proxy_abi_version_0_2_1\x00\x00\x06memory\x02\x00" +
+		"\x0a\x04\x01\x02\x00\x0b")
+	for _, tt := range []struct {
+		name     string
+		module   []byte
+		code     string
+		severity diag.Severity
+	}{
+		{"clean", newABI, "", 0},
+		{"no memory export", noMemory, CodeHostWarning, diag.Warning},
+		{"no allocator", noMalloc, CodeHostImport, diag.Error},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, l := compile(t, spec, memFiles{"/w/f.wasm": tt.module}, 24)
+			var got []diag.Finding
+			for _, f := range l {
+				if f.Code == CodeHostWarning || f.Code == CodeHostImport {
+					got = append(got, f)
+				}
+			}
+			if tt.code == "" {
+				if len(got) != 0 {
+					t.Fatalf("want no host findings, got %v", got)
+				}
+				return
+			}
+			if len(got) != 1 || got[0].Code != tt.code || got[0].Severity != tt.severity || got[0].Path != "spec.module.path" || got[0].Pos.Line != 5 {
+				t.Fatalf("want one %s %v at spec.module.path line 5, got %v", tt.code, tt.severity, got)
+			}
+		})
 	}
 }

@@ -48,7 +48,7 @@ func TestKptProtocol(t *testing.T) {
 			}
 		}
 	}
-	for _, name := range []string{"EnvoyFilter/add-header", "ConfigMap/add-header-wasm-3911081109"} {
+	for _, name := range []string{"EnvoyFilter/add-header", "ConfigMap/add-header-wasm-1ba42e4862"} {
 		if p := after[name]["internal.config.kubernetes.io/path"]; !strings.HasPrefix(p, "filters/") {
 			t.Errorf("%s: path %q, want a file next to the spec in filters/", name, p)
 		}

@@ -1,0 +1,5 @@
+//go:build wasip1 && !files
+
+package main
+
+func stat() { logf(3, "built without -tags files") }
