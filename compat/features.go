@@ -71,6 +71,13 @@ var (
 	// that time emitted and matched (wasme istio_provider.go isOlderIstio).
 	LegacyNames = Feature{Name: "pre-1.14 Envoy filter names", IstioUntil: 7,
 		Source: "solo-io/wasm istio_provider.go isOlderIstio"}
+	// WasmeAnyConfig: the wasme operator reads FilterDeployment spec.filter.config
+	// as a google.protobuf.Any from wasme v0.0.21 (2020-08; a string up to v0.0.20),
+	// and the wasme releases for Istio 1.6 and later are all v0.0.21 or later (wasme
+	// pkg/abi/version.go: v0.0.20 and before support Istio 1.5 only). At 1.5 both
+	// forms have an operator that reads them.
+	WasmeAnyConfig = Feature{Name: "FilterDeployment config as a google.protobuf.Any", IstioSince: 6,
+		Source: "solo-io/wasm operator/api/wasme/v1/filter_deployment.proto at v0.0.20 and v0.0.21; pkg/abi/version.go"}
 	// Priority: EnvoyFilter.priority (field 5) came with istio/api#1975, implemented
 	// by istio/istio#32581 (reviewed June 2021, after 1.10.0): first in Istio 1.11.
 	// istio.io's 1.8 EnvoyFilter reference has no priority.

@@ -128,3 +128,40 @@ func (v Istio) IstioProxyType(url string) bool {
 	}
 	return false
 }
+
+// IstioGroups are the API groups of the Istio resources wasmgen reads, each with
+// every kind the group has and the versions each is served at (istio/api
+// kubernetes/customresourcedefinitions.gen.yaml; EnvoyFilter is v1alpha3 only, and
+// WasmPlugin v1alpha1 only). A document of one of these groups whose kind is not
+// among them is a typo the API server would refuse (no such resource), not another
+// project's resource.
+var IstioGroups = map[string][]GroupKind{
+	"networking.istio.io": {
+		{"DestinationRule", []string{"v1alpha3", "v1beta1", "v1"}},
+		{"EnvoyFilter", []string{"v1alpha3"}},
+		{"Gateway", []string{"v1alpha3", "v1beta1", "v1"}},
+		{"ProxyConfig", []string{"v1beta1"}},
+		{"ServiceEntry", []string{"v1alpha3", "v1beta1", "v1"}},
+		{"Sidecar", []string{"v1alpha3", "v1beta1", "v1"}},
+		{"VirtualService", []string{"v1alpha3", "v1beta1", "v1"}},
+		{"WorkloadEntry", []string{"v1alpha3", "v1beta1", "v1"}},
+		{"WorkloadGroup", []string{"v1alpha3", "v1beta1", "v1"}},
+	},
+	"extensions.istio.io": {
+		{"WasmPlugin", []string{"v1alpha1"}},
+	},
+}
+
+// GroupKind is a kind of an API group and the versions it is served at.
+type GroupKind struct {
+	Kind     string
+	Versions []string
+}
+
+// SplitAPIVersion splits "group/version"; the core group's "v1" has no group.
+func SplitAPIVersion(apiVersion string) (group, version string) {
+	if i := strings.LastIndexByte(apiVersion, '/'); i >= 0 {
+		return apiVersion[:i], apiVersion[i+1:]
+	}
+	return "", apiVersion
+}

@@ -12,6 +12,8 @@ import (
 	corev3 "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
 
 	"github.com/wasmgen/wasmgen/compat"
+
+	"github.com/wasmgen/wasmgen/schema"
 )
 
 // Deliveries: how the .wasm reaches the proxy.
@@ -217,13 +219,17 @@ func localDelivery(b *build, _ source, d *delivery) bool {
 }
 
 func hostPathDelivery(b *build, _ source, d *delivery) bool {
-	if d.sha256 == "" {
+	switch {
+	case d.sha256 != "":
+		d.filename = WasmeCacheDir + "/" + d.sha256
+	case b.opts.Check && b.in.Doc.From == schema.WasmeKind:
+		d.filename = WasmeCacheDir + "/IMAGE-DIGEST" // the operator's to choose; never written
+	default:
 		b.rep.Errorf("spec.module.sha256", CodeNeedSHA256,
 			"set module.sha256 to the hex sha256 of the module (for an image: of its wasm content layer, see `wasmgen inspect`), or use delivery: agent on Istio 1.12+",
 			"delivery hostPath needs the module's sha256: wasme's cache names each file %s/<sha256>", WasmeCacheDir)
 		return false
 	}
-	d.filename = WasmeCacheDir + "/" + d.sha256
 	d.volume = &Volume{Name: "wasme-cache", VolumeSource: VolumeSource{HostPath: &HostPathVolumeSource{Path: WasmeCacheDir}}}
 	d.mount = &VolumeMount{Name: "wasme-cache", MountPath: WasmeCacheDir, ReadOnly: true}
 	return true

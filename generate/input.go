@@ -43,6 +43,13 @@ type Options struct {
 	Envoy compat.Envoy
 	// Workloads are the workload manifests given with the specs; nil = target by label.
 	Workloads []Workload
+	// Check is set when the objects are checked, not written (validate): a fact
+	// wasmgen needs only to write an object, and that the object's real consumer
+	// works out itself, is then not asked for. The one such fact: the wasme operator
+	// names a FilterDeployment's cache file from the image digest it pulls
+	// (solo-io/wasm tools/wasme/cli/pkg/deploy/istio/istio_provider.go,
+	// makeIstioEnvoyFilter → Digest2filename), so it needs no sha256.
+	Check bool
 }
 
 // envoy is the Envoy release a standalone bootstrap is for.

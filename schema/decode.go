@@ -12,6 +12,8 @@ import (
 	yaml "go.yaml.in/yaml/v3"
 
 	"github.com/wasmgen/wasmgen/yamltree"
+
+	"github.com/wasmgen/wasmgen/compat"
 )
 
 // Codes for decoding problems.
@@ -82,10 +84,21 @@ func (d *Document) Has(path string) bool {
 	return ok
 }
 
-// IsFilter reports whether a document is one wasmgen compiles (WasmFilter or FilterDeployment).
+// IsFilter reports whether a document is one wasmgen compiles (WasmFilter or
+// FilterDeployment), or claims to be: any kind of the wasmgen.io and wasme.io groups,
+// so that `kind: WasmFiltr` is an error with a suggestion, not a document skipped.
 func IsFilter(doc *yaml.Node) bool {
-	_, kind := yamltree.TypeMeta(doc)
-	return kind == Kind || kind == WasmeKind
+	apiVersion, kind := yamltree.TypeMeta(doc)
+	if kind == Kind || kind == WasmeKind {
+		return true
+	}
+	g, _ := compat.SplitAPIVersion(apiVersion)
+	return g == group(APIVersion) || g == group(WasmeAPIVersion)
+}
+
+func group(apiVersion string) string {
+	g, _ := compat.SplitAPIVersion(apiVersion)
+	return g
 }
 
 // Decode decodes a WasmFilter or FilterDeployment document strictly: unknown fields,

@@ -7,6 +7,10 @@ import (
 	"github.com/wasmgen/wasmgen/diag"
 
 	"github.com/wasmgen/wasmgen/yamltree"
+
+	"github.com/wasmgen/wasmgen/compat"
+
+	"go.yaml.in/yaml/v3"
 )
 
 func decodeOne(t *testing.T, src string) (*Document, diag.List) {
@@ -211,5 +215,57 @@ spec:
 	}
 	if got := d.Filter.Spec.Selector.MatchLabels; got["app"] != "productpage" || got["version"] != "v1" || len(got) != 2 {
 		t.Errorf("matchLabels %v", got)
+	}
+}
+
+// TestWasmeConfigForm: wasme v0.0.20 (Istio 1.5) reads config as a string, v0.0.21
+// and later (every wasme for Istio 1.6+) as an Any.
+func TestWasmeConfigForm(t *testing.T) {
+	const str = "apiVersion: wasme.io/v1\nkind: FilterDeployment\nmetadata: {name: f, namespace: ns}\nspec:\n  deployment: {istio: {kind: Deployment}}\n  filter: {image: 'webassemblyhub.io/a/b:v1', config: 'hello'}\n"
+	anyForm := strings.Replace(str, "config: 'hello'", "config: {'@type': type.googleapis.com/google.protobuf.StringValue, value: hello}", 1)
+	none := strings.Replace(str, ", config: 'hello'", "", 1)
+	for _, tt := range []struct {
+		name  string
+		src   string
+		istio compat.Istio
+		bad   bool
+	}{
+		{"string on 1.5", str, 5, false},
+		{"string on 1.6", str, 6, true},
+		{"string on the newest", str, 0, true},
+		{"Any on 1.5", anyForm, 5, false},
+		{"Any on 1.8", anyForm, 8, false},
+		{"none on 1.8", none, 8, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			d, l := decodeOne(t, tt.src)
+			if len(l) != 0 {
+				t.Fatal(l)
+			}
+			l = CheckWasme(d, tt.istio)
+			if got := len(l) == 1 && l[0].Code == CodeType && l[0].Path == "spec.filter.config" && l[0].Pos.Line == 6; got != tt.bad {
+				t.Fatalf("want error %v, got %v", tt.bad, l)
+			}
+		})
+	}
+}
+
+// TestGroupKinds: any kind of the wasmgen.io and wasme.io groups is taken as a
+// filter, so a misspelt kind is an error with a suggestion.
+func TestGroupKinds(t *testing.T) {
+	for src, want := range map[string]bool{
+		"apiVersion: wasmgen.io/v1alpha1\nkind: WasmFiltr\n": true,
+		"apiVersion: wasme.io/v1\nkind: FilterDeploymnet\n":  true,
+		"apiVersion: v1\nkind: WasmFilter\n":                 true,
+		"apiVersion: v1\nkind: ConfigMap\n":                  false,
+		"apiVersion: wasmgen.example/v1\nkind: Other\n":      false,
+	} {
+		var n yaml.Node
+		if err := yaml.Unmarshal([]byte(src), &n); err != nil {
+			t.Fatal(err)
+		}
+		if got := IsFilter(&n); got != want {
+			t.Errorf("IsFilter(%q) = %v, want %v", src, got, want)
+		}
 	}
 }

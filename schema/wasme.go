@@ -9,6 +9,10 @@ import (
 	yaml "go.yaml.in/yaml/v3"
 
 	"github.com/wasmgen/wasmgen/yamltree"
+
+	"strconv"
+
+	"github.com/wasmgen/wasmgen/compat"
 )
 
 // FilterDeployment is the wasme operator's resource (wasme.io/v1), accepted as input
@@ -139,4 +143,20 @@ func unwrapStringValue(c *Config, errs *diag.List, d *Document) *Config {
 		}
 	}
 	return c
+}
+
+// CheckWasme checks what of a FilterDeployment depends on the wasme release that
+// reads it, taken as the one for Istio release v.
+func CheckWasme(d *Document, v compat.Istio) diag.List {
+	var l diag.List
+	if d == nil || d.From != WasmeKind {
+		return l
+	}
+	c := yamltree.Field(yamltree.Field(yamltree.Field(d.root, "spec"), "filter"), "config")
+	if c != nil && c.Kind == yaml.ScalarNode && c.Tag != "!!null" && v.Has(compat.WasmeAnyConfig) {
+		l.Add(diag.Finding{Pos: yamltree.Pos(d.File, c), Path: "spec.filter.config", Severity: diag.Error, Code: CodeType,
+			Msg:  fmt.Sprintf("the wasme operator for Istio %s (wasme v0.0.21 and later) reads spec.filter.config as a google.protobuf.Any: a plain string fails to decode and the filter is never deployed", v),
+			Hint: fmt.Sprintf("wrap it: config: {'@type': %s, value: %s}", stringValueType, strconv.Quote(c.Value))})
+	}
+	return l
 }

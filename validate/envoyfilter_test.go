@@ -272,3 +272,30 @@ func BenchmarkEnvoyFilters(b *testing.B) {
 		}
 	}
 }
+
+// TestGroups: a kind the Istio group does not have is an error with a suggestion;
+// an Istio kind wasmgen does not check, and another project's lookalike, are skipped.
+func TestGroups(t *testing.T) {
+	for _, tt := range []struct {
+		doc   string
+		known bool
+		code  string
+	}{
+		{"apiVersion: networking.istio.io/v1alpha3\nkind: EnvoyFilters\nmetadata: {name: a}\n", true, CodeResource},
+		{"apiVersion: extensions.istio.io/v1alpha1\nkind: WasmPlugins\nmetadata: {name: a}\n", true, CodeResource},
+		{"apiVersion: networking.istio.io/v1beta1\nkind: VirtualService\nmetadata: {name: a}\n", false, ""},
+		{"apiVersion: extensions.higress.io/v1alpha1\nkind: WasmPlugin\nmetadata: {name: a}\nspec: {defaultConfig: x}\n", false, ""},
+		{"apiVersion: security.istio.io/v1\nkind: AuthorizationPolicyy\nmetadata: {name: a}\n", false, ""},
+	} {
+		c := NewChecker(Options{})
+		known := c.Add("t.yaml", parseDocs(t, []byte(tt.doc))[0])
+		l := c.Finish()
+		if known != tt.known || codes(l) != tt.code {
+			t.Errorf("%q: known %v, codes %q; want %v, %q:\n%s", tt.doc, known, codes(l), tt.known, tt.code, fmtList(l))
+		}
+	}
+	l := checkOne("t.yaml", parseDocs(t, []byte("apiVersion: networking.istio.io/v1alpha3\nkind: EnvoyFilters\nmetadata: {name: a}\n"))[0], Options{})
+	if len(l) != 1 || !strings.Contains(l[0].String(), `did you mean "EnvoyFilter"?`) {
+		t.Errorf("want a suggestion, got\n%s", fmtList(l))
+	}
+}

@@ -18,6 +18,10 @@ import (
 	"github.com/wasmgen/wasmgen/yamltree"
 
 	"github.com/wasmgen/wasmgen/internal/typeset"
+
+	"fmt"
+
+	"strings"
 )
 
 // Options select the releases documents are checked against.
@@ -132,9 +136,59 @@ type kind struct {
 
 // kinds are tried in order; the first that recognises a document checks it.
 var kinds = []kind{
-	{"EnvoyFilter", func(_, k string, _ *yaml.Node) bool { return k == "EnvoyFilter" }, checkEnvoyFilter},
-	{"WasmPlugin", func(_, k string, _ *yaml.Node) bool { return k == "WasmPlugin" }, checkWasmPlugin},
+	{"EnvoyFilter", ofGroup("EnvoyFilter", "networking.istio.io"), checkEnvoyFilter},
+	{"WasmPlugin", ofGroup("WasmPlugin", "extensions.istio.io"), checkWasmPlugin},
 	{"Bootstrap", func(_, k string, doc *yaml.Node) bool { return k == "" && isBootstrap(doc) }, checkBootstrap},
+	{"unknown Istio kind", unknownIstioKind, checkUnknownKind},
+}
+
+// ofGroup recognises a kind of an Istio group; a document without apiVersion is
+// taken as meant for it (its check says the apiVersion is missing). The same kind of
+// another group is another project's resource (Higress's extensions.higress.io
+// WasmPlugin has other fields): skipped and counted, never checked as Istio's.
+func ofGroup(kind, group string) func(apiVersion, k string, _ *yaml.Node) bool {
+	return func(apiVersion, k string, _ *yaml.Node) bool {
+		if k != kind {
+			return false
+		}
+		g, _ := compat.SplitAPIVersion(apiVersion)
+		return apiVersion == "" || g == group
+	}
+}
+
+// unknownIstioKind recognises a document of an Istio group wasmgen reads whose kind
+// the group does not have (kind: EnvoyFilters).
+func unknownIstioKind(apiVersion, k string, _ *yaml.Node) bool {
+	g, _ := compat.SplitAPIVersion(apiVersion)
+	kinds, ok := compat.IstioGroups[g]
+	if !ok {
+		return false
+	}
+	for _, gk := range kinds {
+		if gk.Kind == k {
+			return false
+		}
+	}
+	return true
+}
+
+// checkUnknownKind: the API server has no such resource, so kubectl apply fails.
+func checkUnknownKind(p *pass) {
+	apiVersion, k := yamltree.TypeMeta(p.root)
+	g, _ := compat.SplitAPIVersion(apiVersion)
+	var names []string
+	for _, gk := range compat.IstioGroups[g] {
+		names = append(names, gk.Kind)
+	}
+	at := "kind"
+	if yamltree.Field(p.root, "kind") == nil {
+		at = "apiVersion"
+	}
+	msg := fmt.Sprintf("%s has no kind %q (kubectl apply fails: no matches for kind); its kinds are %s", g, k, strings.Join(names, ", "))
+	if k == "" {
+		msg = fmt.Sprintf("a %s document without a kind; its kinds are %s", g, strings.Join(names, ", "))
+	}
+	p.rep.Errorf(at, CodeResource, diag.DidYouMean(k, names), "%s", msg)
 }
 
 // bootstrapKeys are top-level fields only an Envoy bootstrap has.

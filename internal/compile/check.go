@@ -21,6 +21,7 @@ type Checked struct {
 // come from rendering those), every Istio and Envoy document linted on every core,
 // and the cross-document rules run over all of them.
 func Check(srcs []load.Source, files Files, opts Options) (Checked, diag.List) {
+	opts.Generate.Check = true
 	docs, l := Parse(srcs, opts.Limits)
 	dirs := dirsOf(srcs)
 	var n Checked

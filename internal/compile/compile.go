@@ -155,6 +155,9 @@ func Filter(d Doc, dir string, files Files, opts Options) (*generate.Input, *sch
 		}
 	}
 	l.Append(schema.Check(doc, opts.Generate.Target != generate.TargetEnvoy))
+	if opts.Generate.Check { // validate: the wasme operator reads a FilterDeployment; render replaces it
+		l.Append(schema.CheckWasme(doc, opts.Generate.Istio))
+	}
 	in := &generate.Input{Doc: doc}
 	if s.Module.Path != "" {
 		l.Append(readModule(in, dir, files, opts))

@@ -201,3 +201,28 @@ func TestHostCheck(t *testing.T) {
 		})
 	}
 }
+
+// TestFilterDeploymentCacheName: the wasme operator names the cache file from the
+// image digest it pulls, so validate asks no sha256 of a FilterDeployment; render,
+// which writes the EnvoyFilter the operator would have, needs it.
+func TestFilterDeploymentCacheName(t *testing.T) {
+	const fd = "apiVersion: wasme.io/v1\nkind: FilterDeployment\nmetadata: {name: f, namespace: ns}\nspec:\n  deployment: {istio: {kind: Deployment, labels: {app: a}}}\n  filter: {image: 'webassemblyhub.io/a/b@sha256:0123456789012345678901234567890123456789012345678901234567890123'}\n"
+	opts := Options{Generate: generate.Options{Target: generate.TargetIstio, Istio: 8}, Limits: yamltree.DefaultLimits}
+	srcs := []load.Source{{Name: "fd.yaml", Dir: "/w", Data: []byte(fd)}}
+	_, l := Check(srcs, memFiles{}, opts)
+	if strings.Contains(codesOf(l), generate.CodeNeedSHA256) || l.HasErrors() {
+		t.Errorf("validate: want no %s, got %v", generate.CodeNeedSHA256, l)
+	}
+	_, l = Compile(srcs, memFiles{}, opts)
+	if !strings.Contains(codesOf(l), generate.CodeNeedSHA256) {
+		t.Errorf("render: want %s, got %v", generate.CodeNeedSHA256, l)
+	}
+}
+
+func codesOf(l diag.List) string {
+	var b strings.Builder
+	for _, f := range l {
+		b.WriteString(f.Code + " ")
+	}
+	return b.String()
+}
