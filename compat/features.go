@@ -132,6 +132,13 @@ var (
 	// WasmPlugin: the extensions.istio.io kind, Istio 1.12 (istio/istio#33374).
 	WasmPlugin = Feature{Name: "WasmPlugin", IstioSince: 12,
 		Source: "istio/istio#33374"}
+	// WasmPluginCRDRules: the WasmPlugin CRD's structural schema gained rules in
+	// Istio 1.20 (url required, minLength 1 and a scheme rule; sha256 pattern
+	// (^$|^[a-f0-9]{64}$); imagePullSecret and pluginName minLength 1): the API
+	// server refuses what breaks them. 1.12–1.19's CRD has none (istio/istio
+	// manifests/charts/base/crds/crd-all.gen.yaml at each tag).
+	WasmPluginCRDRules = Feature{Name: "WasmPlugin CRD validation rules", IstioSince: 20,
+		Source: "istio/istio manifests/charts/base/crds/crd-all.gen.yaml at 1.19.0 and 1.20.0"}
 	// The WasmPlugin fields below are read from istio.io/api's
 	// extensions/v1alpha1/wasm.proto at each release tag the Go module proxy serves
 	// (v1.19.0 to v1.27.0): type and targetRef from v1.20.0, targetRefs from v1.22.0,

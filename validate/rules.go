@@ -8,6 +8,7 @@ const (
 	CodeUnknownField     = "WG7001"
 	CodeInvalidValue     = "WG7002"
 	CodeResource         = "WG7003"
+	CodeCRD              = "WG7004"
 	CodeUnknownInTyped   = "WG7011"
 	CodeLegacyConfig     = "WG7012"
 	CodeUnknownTyped     = "WG7013"
@@ -27,6 +28,7 @@ const (
 	CodeExtensionOp      = "WG7060"
 	CodeSelectorTargets  = "WG7061"
 	CodeWasmPluginNoSHA  = "WG7070"
+	CodeWasmPluginImage  = "WG7071"
 	CodeBootstrapUnknown = "WG7100"
 	CodeFilterOrder      = "WG7102"
 	CodeBootstrapDecode  = "WG7104"
@@ -46,7 +48,8 @@ var Rules = []diag.Rule{
 	rule(CodeStructure, diag.Error, "wasmgen", "a document or value is not the YAML shape its kind needs (not a mapping, a key that is not a scalar, YAML with no JSON form)"),
 	rule(CodeUnknownField, diag.Error, "istiod webhook", "an unknown field in an Istio resource's spec"),
 	rule(CodeInvalidValue, diag.Error, "istiod / Envoy", "a value of the wrong type, an unknown enum name, two members of one oneof, a TypedStruct naming an unknown type"),
-	rule(CodeResource, diag.Error, "Kubernetes", "apiVersion or metadata.name of a resource"),
+	rule(CodeResource, diag.Error, "Kubernetes", "apiVersion, kind, metadata.name or metadata.namespace of a resource"),
+	rule(CodeCRD, diag.Error, "Kubernetes", "the CustomResourceDefinition's structural schema refuses the resource: kubectl apply fails"),
 	rule(CodeUnknownInTyped, diag.Error, "Envoy", "an unknown field inside a typed_config or TypedStruct: Envoy ignores it, so the setting does not apply"),
 	rule(CodeUnknownTyped, diag.Warning, "Envoy", "a TypedStruct naming a type outside the Envoy API: not checked; only a proxy built with it loads it"),
 	rule(CodeLegacyConfig, diag.Error, "istiod", "the v2 `config` field, which Istio 1.7 and later do not read"),
@@ -66,6 +69,7 @@ var Rules = []diag.Rule{
 	rule(CodeExtensionOp, diag.Error, "istiod", "EXTENSION_CONFIG with an operation other than ADD, which istiod ignores"),
 	rule(CodeSelectorTargets, diag.Error, "istiod webhook", "workloadSelector and targetRefs both set"),
 	rule(CodeWasmPluginNoSHA, diag.Warning, "istio-agent", "an http(s) WasmPlugin module without sha256 runs unverified"),
+	rule(CodeWasmPluginImage, diag.Error, "istio-agent", "a WasmPlugin url that is no image reference the istio-agent can parse: the module is never fetched"),
 	rule(CodeBootstrapUnknown, diag.Error, "Envoy", "an unknown field in a bootstrap: Envoy refuses to start"),
 	rule(CodeFilterOrder, diag.Error, "Envoy", "a terminal filter not last, or a chain that does not end with one"),
 	rule(CodeBootstrapDecode, diag.Error, "Envoy", "a bootstrap value Envoy cannot parse"),

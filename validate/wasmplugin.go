@@ -11,6 +11,8 @@ import (
 	typev1beta1 "istio.io/api/type/v1beta1"
 
 	"github.com/wasmgen/wasmgen/yamltree"
+
+	"github.com/google/go-containerregistry/pkg/name"
 )
 
 // allowedTargetRefs are the kinds a WasmPlugin may target, printed as Istio prints them.
@@ -38,7 +40,9 @@ func checkWasmPlugin(p *pass) {
 	}
 	header(p, "WasmPlugin", "extensions.istio.io/v1alpha1")
 	spec := yamltree.Field(root, "spec")
-	if spec == nil {
+	// The API server prunes a null spec (a null in a field not marked nullable is
+	// dropped before validation), so istiod sees no url.
+	if yamltree.IsNull(spec) {
 		p.rep.Errorf("", CodeIstioValidation, "", "url field needs to be set")
 		return
 	}
@@ -59,6 +63,8 @@ var wasmPluginRules = []func(*wpPass){
 	olderWasmPlugin,
 	wpSelection,
 	wpURL,
+	wpImage,
+	wpCRD,
 	wpFields,
 }
 
@@ -209,6 +215,41 @@ func wpURL(c *wpPass) {
 	if (u.Scheme == "http" || u.Scheme == "https") && strings.Contains(raw, "://") && wp.GetSha256() == "" {
 		c.rep.Warnf("spec.url", CodeWasmPluginNoSHA, "add spec.sha256 (sha256sum of the .wasm file)",
 			"module is fetched over %s without sha256, so the proxy cannot verify what it downloads", u.Scheme)
+	}
+}
+
+// wpImage: the url as the istio-agent reads it. istiod gives a url without a scheme
+// oci:// (pilot/pkg/model/extensions.go), and the agent parses an oci:// url's
+// rest with go-containerregistry's name.ParseReference (pkg/wasm/imagefetcher.go);
+// a reference it refuses is never fetched, and the proxy never gets the filter
+// (istiod's webhook only runs url.Parse, so it admits it).
+func wpImage(c *wpPass) {
+	raw := c.wp.GetUrl()
+	if raw == "" {
+		return
+	}
+	ref, ok := strings.CutPrefix(raw, "oci://")
+	if !ok && strings.Contains(raw, "://") {
+		return
+	}
+	if _, err := name.ParseReference(ref); err != nil {
+		c.rep.Errorf("spec.url", CodeWasmPluginImage, "replace it with the module image's [registry/]repository[:tag][@sha256:digest] (lower case; `wasmgen package --push` prints it)",
+			"the istio-agent cannot parse %q as an image reference (%v), so it never fetches the module and the proxy never gets the filter", ref, err)
+	}
+}
+
+// wpCRD: the structural rules of the WasmPlugin CRD of the target Istio, which the
+// API server applies before istiod sees the resource; messages as the API server
+// words them.
+func wpCRD(c *wpPass) {
+	if !c.opts.Istio.Has(compat.WasmPluginCRDRules) {
+		return
+	}
+	spec := yamltree.Field(c.root, "spec")
+	for _, f := range []string{"imagePullSecret", "pluginName"} {
+		if v := yamltree.Field(spec, f); v != nil && v.Kind == yaml.ScalarNode && v.Value == "" && v.ShortTag() == "!!str" {
+			c.rep.Errorf("spec."+f, CodeCRD, "remove the field, or set it", "spec.%s: Invalid value: \"\": spec.%s in body should be at least 1 chars long", f, f)
+		}
 	}
 }
 

@@ -96,3 +96,36 @@ func TestWasmPluginOlderIstio(t *testing.T) {
 		})
 	}
 }
+
+// TestAgentAndCRDRules: what the istio-agent and the CRD refuse that the webhook admits.
+func TestAgentAndCRDRules(t *testing.T) {
+	wp := func(spec string) string {
+		return "apiVersion: extensions.istio.io/v1alpha1\nkind: WasmPlugin\nmetadata: {name: p, namespace: ns}\nspec:\n" + spec
+	}
+	for _, tt := range []struct {
+		name, doc string
+		istio     compat.Istio
+		code      string
+		want      bool
+	}{
+		{"placeholder registry", wp("  url: oci://YOUR_CONTAINER_REGISTRY/f:v1\n"), 13, CodeWasmPluginImage, true},
+		{"placeholder without scheme", wp("  url: <replace-me>\n"), 13, CodeWasmPluginImage, true},
+		{"real image", wp("  url: oci://ghcr.io/acme/f:v1\n"), 13, CodeWasmPluginImage, false},
+		{"image without scheme", wp("  url: ghcr.io/acme/f:v1\n"), 13, CodeWasmPluginImage, false},
+		{"http url is not an image", wp("  url: https://example.com/F.wasm\n  sha256: 72ad74e260c99fd77bbfd62f5dfab16af666dbdee8bacca39d97eafe60c69584\n"), 13, CodeWasmPluginImage, false},
+		{"empty imagePullSecret on 1.20", wp("  url: oci://ghcr.io/acme/f:v1\n  imagePullSecret: ''\n"), 20, CodeCRD, true},
+		{"empty imagePullSecret on 1.19", wp("  url: oci://ghcr.io/acme/f:v1\n  imagePullSecret: ''\n"), 19, CodeCRD, false},
+		{"empty pluginName on 1.24", wp("  url: oci://ghcr.io/acme/f:v1\n  pluginName: ''\n"), 24, CodeCRD, true},
+		{"pluginName set", wp("  url: oci://ghcr.io/acme/f:v1\n  pluginName: p\n"), 24, CodeCRD, false},
+		{"placeholder namespace", strings.Replace(wp("  url: oci://ghcr.io/acme/f:v1\n"), "namespace: ns", "namespace: $PREFIX-ns", 1), 24, CodeResource, true},
+		{"dotted name", strings.Replace(wp("  url: oci://ghcr.io/acme/f:v1\n"), "name: p,", "name: p.v1,", 1), 24, CodeResource, false},
+		{"upper-case name", strings.Replace(wp("  url: oci://ghcr.io/acme/f:v1\n"), "name: p,", "name: MyPlugin,", 1), 24, CodeResource, true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			l := checkOne("wp.yaml", parseDocs(t, []byte(tt.doc))[0], Options{Istio: tt.istio})
+			if got := strings.Contains(codes(l), tt.code); got != tt.want {
+				t.Fatalf("want %s %v, got:\n%s", tt.code, tt.want, fmtList(l))
+			}
+		})
+	}
+}
