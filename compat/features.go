@@ -129,6 +129,12 @@ var (
 	// deprecated fields such as Cluster.hosts and the untyped `config`) until Envoy
 	// 1.18 removed it (envoyproxy/envoy#15481); the v2 types went with it.
 	V2API = Feature{Name: "the v2 xDS API", EnvoyUntil: 18, Source: "envoyproxy/envoy#15481"}
+	// V2Bootstrap: Envoy loads a bootstrap that is not valid v3 as the v2 Bootstrap
+	// (API boosting, source/common/protobuf/utility.cc tryWithApiBoosting) until
+	// Envoy 1.17 made the v2 API fatal by default (1.17.0 release notes; Istio 1.9
+	// passes --bootstrap-version 3).
+	V2Bootstrap = Feature{Name: "v2 bootstraps (API boosting)", EnvoyUntil: 17,
+		Source: "envoyproxy/envoy 1.17.0 release notes (v2 fatal by default)"}
 	// WasmPlugin: the extensions.istio.io kind, Istio 1.12 (istio/istio#33374).
 	WasmPlugin = Feature{Name: "WasmPlugin", IstioSince: 12,
 		Source: "istio/istio#33374"}

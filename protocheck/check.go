@@ -138,6 +138,12 @@ type Parser struct {
 	OpaqueStructs bool
 	// NoRequired skips proto2 required-field checks (proto3 has none).
 	NoRequired bool
+	// NamedConfig, when set, names the message an untyped `config` Struct converts to,
+	// from the message holding it and the value of its sibling `name` field ("" if it
+	// does not know): the v2 API's filters, whose configuration Envoy converts by the
+	// filter's name (translateOpaqueConfig). The value is then checked as that
+	// message, as if inside an Any.
+	NamedConfig func(holder protoreflect.FullName, name string) protoreflect.FullName
 	// Policy maps each issue onto a finding; nil reports every issue as an error
 	// with DefaultCodes.
 	Policy func(is *Issue) Verdict
@@ -410,6 +416,9 @@ func (c *checker) message(md protoreflect.MessageDescriptor, v *yamltree.Value, 
 			} else if od != nil {
 				// proto3 optional: protojson treats its synthetic oneof like any other.
 				oneofs[od.Index()] = m.Key
+			}
+			if c.p.NamedConfig != nil && c.namedConfig(md, fd, v, m.Val, fpath) {
+				continue
 			}
 			c.singular(fd, m.Val, fpath, partial)
 		}
@@ -1080,6 +1089,32 @@ func (c *checker) any(v *yamltree.Value, path pathv) {
 
 func isTypedStruct(name protoreflect.FullName) bool {
 	return name == "udpa.type.v1.TypedStruct" || name == "xds.type.v3.TypedStruct"
+}
+
+// namedConfig checks an untyped `config` Struct as the message the filter's name
+// converts it to; it reports false when the parser does not know that message.
+func (c *checker) namedConfig(md protoreflect.MessageDescriptor, fd protoreflect.FieldDescriptor, holder, v *yamltree.Value, path pathv) bool {
+	if fd.Name() != "config" || fd.Message() == nil || fd.Message().FullName() != "google.protobuf.Struct" || v.Kind != yamltree.Object {
+		return false
+	}
+	var name string
+	for _, m := range holder.Members {
+		if m.Key == "name" && m.Val.Kind == yamltree.String {
+			name = m.Val.Text
+		}
+	}
+	target := c.p.NamedConfig(md.FullName(), name)
+	if target == "" {
+		return false
+	}
+	mt, err := c.p.Types.FindMessageByURL("type.googleapis.com/" + string(target))
+	if err != nil {
+		return false
+	}
+	defer func(was bool) { c.inAny = was }(c.inAny)
+	c.inAny = true
+	c.message(mt.Descriptor(), v, path, false, true)
+	return true
 }
 
 // typedStruct checks a TypedStruct as Envoy loads one: its value is the message its

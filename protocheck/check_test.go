@@ -14,6 +14,10 @@ import (
 
 	"github.com/wasmgen/wasmgen/diag"
 	"github.com/wasmgen/wasmgen/yamltree"
+
+	"github.com/wasmgen/wasmgen/internal/typeset"
+
+	"google.golang.org/protobuf/reflect/protoreflect"
 )
 
 func value(t *testing.T, src string) *yamltree.Value {
@@ -170,5 +174,30 @@ func TestOpaqueStructs(t *testing.T) {
 	bad := "name: c\nmetadata: {filter_metadata: {a: [1]}}\n"
 	if res := Check(md, value(t, bad), "c.yaml", "", &Parser{Types: protoregistry.GlobalTypes, OpaqueStructs: true}); !res.HasErrors() {
 		t.Error("a list is no Struct, opaque or not")
+	}
+}
+
+// TestNamedConfig: a v2 filter's untyped config is checked as the message its name
+// converts to, and left alone for a name the parser does not know.
+func TestNamedConfig(t *testing.T) {
+	types := typeset.Resolver{typeset.V3, typeset.V2}
+	mt, err := types.FindMessageByName("envoy.api.v2.listener.Filter")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &Parser{Types: types, NamedConfig: func(holder protoreflect.FullName, name string) protoreflect.FullName {
+		if holder == "envoy.api.v2.listener.Filter" && name == "envoy.tcp_proxy" {
+			return "envoy.config.filter.network.tcp_proxy.v2.TcpProxy"
+		}
+		return ""
+	}}
+	for _, tt := range []struct{ src, want string }{
+		{"name: envoy.tcp_proxy\nconfig: {stat_prefix: s, cluster: c}\n", ""},
+		{"name: envoy.tcp_proxy\nconfig: {stat_prefx: s, cluster: c}\n", CodeUnknownField},
+		{"name: acme.other\nconfig: {stat_prefx: s}\n", ""},
+	} {
+		if got := firstCode(Check(mt.Descriptor(), value(t, tt.src), "c.yaml", "", p)); got != tt.want {
+			t.Errorf("%q: %q, want %q", tt.src, got, tt.want)
+		}
 	}
 }

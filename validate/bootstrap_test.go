@@ -4,6 +4,10 @@ import (
 	"os"
 	"strings"
 	"testing"
+
+	"github.com/wasmgen/wasmgen/compat"
+
+	"github.com/wasmgen/wasmgen/diag"
 )
 
 func hcmBootstrap(filters string) string {
@@ -70,4 +74,70 @@ func FuzzBootstrap(f *testing.F) {
 	f.Add([]byte(hcmBootstrap(routerFilter + wasmFilter)))
 	f.Add([]byte("admin: {address: {pipe: {path: x}}}"))
 	f.Fuzz(func(t *testing.T, b []byte) { fuzzInvariants(t, fuzzDocs(b)) })
+}
+
+// v2Bootstrap is a bootstrap of the v2 era: untyped config, deprecated names,
+// Cluster.hosts, and the v2 Wasm {config: {vm_config}}.
+func v2Bootstrap(wasm string) string {
+	return `static_resources:
+  listeners:
+  - name: l
+    address: {socket_address: {address: 0.0.0.0, port_value: 8080}}
+    filter_chains:
+    - filters:
+      - name: envoy.http_connection_manager
+        config:
+          stat_prefix: s
+          codec_type: auto
+          route_config: {name: r}
+          http_filters:
+          - name: envoy.filters.http.wasm
+            config: ` + wasm + `
+          - {name: envoy.router, config: {}}
+  clusters:
+  - name: c
+    connect_timeout: 1s
+    type: static
+    hosts: [{socket_address: {address: 127.0.0.1, port_value: 8099}}]
+`
+}
+
+// TestV2Bootstrap: Envoy 1.13–1.16 load a v2 bootstrap by API boosting, converting
+// each untyped config by the filter's name; from Envoy 1.17 only v3 loads.
+func TestV2Bootstrap(t *testing.T) {
+	good := v2Bootstrap("{config: {vm_config: {runtime: envoy.wasm.runtime.v8, code: {local: {filename: /f.wasm}}}}}")
+	bad := v2Bootstrap("{config: {vm_config: {runtime: envoy.wasm.runtime.v8, code: {filename: /f.wasm}}}}")
+	for _, tt := range []struct {
+		name  string
+		doc   string
+		envoy compat.Envoy
+		code  string // "" = no errors
+		line  int
+	}{
+		{"v2 on Envoy 1.15", good, 15, "", 0},
+		{"v2 on Envoy 1.13", good, 13, "", 0},
+		{"v2 on Envoy 1.17", good, 17, CodeLegacyConfig, 8},
+		{"v2 on the newest", good, 0, CodeLegacyConfig, 8},
+		{"v2 Wasm config checked by the filter's name", bad, 15, CodeBootstrapUnknown, 14},
+		{"unknown filter name: its config is not checked", strings.Replace(bad, "envoy.filters.http.wasm", "acme.custom", 1), 15, "", 0},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			l := checkOne("b.yaml", parseDocs(t, []byte(tt.doc))[0], Options{Envoy: tt.envoy})
+			if tt.code == "" {
+				if l.HasErrors() {
+					t.Fatalf("want no errors, got:\n%s", fmtList(l))
+				}
+				if !strings.Contains(codes(l), CodeV2Bootstrap) {
+					t.Fatalf("want the %s note, got:\n%s", CodeV2Bootstrap, fmtList(l))
+				}
+				return
+			}
+			for _, f := range l {
+				if f.Code == tt.code && f.Severity == diag.Error && f.Pos.Line == tt.line {
+					return
+				}
+			}
+			t.Fatalf("want %s at line %d, got:\n%s", tt.code, tt.line, fmtList(l))
+		})
+	}
 }

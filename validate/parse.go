@@ -93,18 +93,27 @@ func patchValuePolicy(v compat.Istio) func(is *protocheck.Issue) protocheck.Verd
 	}
 }
 
-// envoyStatic reads a bootstrap as Envoy does at start-up: an unknown field anywhere
-// is fatal.
-func envoyStatic(types typeset.Resolver) *protocheck.Parser {
+// envoyStatic reads a bootstrap as Envoy release e does at start-up: an unknown
+// field anywhere is fatal.
+func envoyStatic(e compat.Envoy, types typeset.Resolver) *protocheck.Parser {
 	return envoyLenient(&protocheck.Parser{Types: types, TypedStruct: true, NoRequired: true, Policy: func(is *protocheck.Issue) protocheck.Verdict {
 		switch is.Class {
 		case protocheck.UnknownField:
+			if is.Key == "config" && is.Message.Fields().ByName("typed_config") != nil {
+				is.Msg = fmt.Sprintf("the `config` field of %s (v2's untyped configuration) is not in the v3 API Envoy %s reads: Envoy refuses the bootstrap", is.Message.Name(), e)
+				is.Hint = "use typed_config with an \"@type\" naming the filter's v3 type"
+				return protocheck.Verdict{Severity: diag.Error, Code: CodeLegacyConfig}
+			}
 			return protocheck.Verdict{Severity: diag.Error, Code: CodeBootstrapUnknown}
-		case protocheck.AnyType:
+		case protocheck.AnyType, protocheck.TypedStructType:
+			if e.IstioOf().IstioProxyType(is.URL) {
+				return protocheck.Verdict{Drop: true} // istio-proxy's own: that build has it
+			}
+			if is.Class == protocheck.TypedStructType {
+				return unresolvedTypedStruct(is)
+			}
 			unresolvedAny(is)
 			return protocheck.Verdict{Severity: diag.Error, Code: CodeIstioValidation}
-		case protocheck.TypedStructType:
-			return unresolvedTypedStruct(is)
 		case protocheck.DuplicateField:
 			return protocheck.Verdict{Severity: diag.Error, Code: CodeStructure}
 		}

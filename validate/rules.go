@@ -33,6 +33,7 @@ const (
 	CodeFilterOrder      = "WG7102"
 	CodeBootstrapDecode  = "WG7104"
 	CodeMissingTyped     = "WG7106"
+	CodeV2Bootstrap      = "WG7107"
 	CodeOlderIstio       = "WG7110"
 	CodeIstioValidation  = "IST0106"
 	CodeIstioWarning     = "IST0133"
@@ -52,7 +53,7 @@ var Rules = []diag.Rule{
 	rule(CodeCRD, diag.Error, "Kubernetes", "the CustomResourceDefinition's structural schema refuses the resource: kubectl apply fails"),
 	rule(CodeUnknownInTyped, diag.Error, "Envoy", "an unknown field inside a typed_config or TypedStruct: Envoy ignores it, so the setting does not apply"),
 	rule(CodeUnknownTyped, diag.Warning, "Envoy", "a TypedStruct naming a type outside the Envoy API: not checked; only a proxy built with it loads it"),
-	rule(CodeLegacyConfig, diag.Error, "istiod", "the v2 `config` field, which Istio 1.7 and later do not read"),
+	rule(CodeLegacyConfig, diag.Error, "istiod / Envoy", "the v2 `config` field, which Istio 1.7 and later, and Envoy's v3 API, do not read"),
 	rule(CodePGV, diag.Error, "Envoy", "a protoc-gen-validate rule of Envoy's API"),
 	rule(CodeWasmRuntime, diag.Error, "Envoy", "vm_config.runtime empty or not a runtime Envoy registers"),
 	rule(CodeWasmConfigJSON, diag.Error, "Wasm plugin", "a plugin configuration that looks like JSON and does not parse"),
@@ -73,6 +74,7 @@ var Rules = []diag.Rule{
 	rule(CodeBootstrapUnknown, diag.Error, "Envoy", "an unknown field in a bootstrap: Envoy refuses to start"),
 	rule(CodeFilterOrder, diag.Error, "Envoy", "a terminal filter not last, or a chain that does not end with one"),
 	rule(CodeBootstrapDecode, diag.Error, "Envoy", "a bootstrap value Envoy cannot parse"),
+	rule(CodeV2Bootstrap, diag.Info, "Envoy", "a v2 bootstrap, which Envoy before 1.17 loads by API boosting: checked against the v2 API's fields and types only"),
 	rule(CodeMissingTyped, diag.Warning, "Envoy", "a filter named without typed_config: Envoy no longer looks extensions up by name"),
 	rule(CodeOlderIstio, diag.Warning, "istiod / Envoy", "a field or kind the target release does not know: the setting does not apply"),
 	rule(CodeIstioValidation, diag.Error, "istiod webhook", "Istio's validation refuses the resource (its messages)"),

@@ -8,6 +8,8 @@ import (
 	"google.golang.org/protobuf/types/dynamicpb"
 
 	_ "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/http/wasm/v3"
+
+	"github.com/wasmgen/wasmgen/compat"
 )
 
 // TestSets: both sets build, hold what they are for, and a linked type is found as
@@ -70,6 +72,15 @@ func BenchmarkFirstLookup(b *testing.B) {
 		s := &Set{name: "v3", data: v3data}
 		if _, err := (Resolver{s}).FindMessageByURL("type.googleapis.com/envoy.extensions.access_loggers.wasm.v3.WasmAccessLog"); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// TestV2Configs: every v2 message compat's untyped-config table names is in the v2 set.
+func TestV2Configs(t *testing.T) {
+	for _, name := range compat.V2Configs() {
+		if _, err := V2.message(protoreflect.FullName(name)); err != nil {
+			t.Errorf("%s: %v", name, err)
 		}
 	}
 }
