@@ -78,6 +78,20 @@ var (
 	// forms have an operator that reads them.
 	WasmeAnyConfig = Feature{Name: "FilterDeployment config as a google.protobuf.Any", IstioSince: 6,
 		Source: "solo-io/wasm operator/api/wasme/v1/filter_deployment.proto at v0.0.20 and v0.0.21; pkg/abi/version.go"}
+	// DeprecatedFilters: EnvoyFilter spec.filters (the API before configPatches),
+	// converted by istiod up to 1.5 and removed from istio/api in 1.6.
+	DeprecatedFilters = Feature{Name: "EnvoyFilter spec.filters", IstioUntil: 6,
+		Source: "istio/istio pilot/pkg/networking/core/v1alpha3/envoyfilter/deprecated.go at 1.5.0; istio/api 1.6 envoy_filter.proto"}
+	// ExactFilterNames: istiod matches EnvoyFilter filter names exactly again from
+	// 1.19 (istio/istio c2225561517 dropped the deprecated-name matching that
+	// 1.8–1.18 had); it names filters by their current names.
+	ExactFilterNames = Feature{Name: "exact filter-name matching", IstioSince: 19,
+		Source: "istio/istio c2225561517"}
+	// BootstrapPatches: EnvoyFilter applyTo BOOTSTRAP, in istio/api from 1.11, applied
+	// by the agent's bootstrap discovery until Istio 1.21 removed it (istio/istio
+	// f6337a9d06d).
+	BootstrapPatches = Feature{Name: "applyTo BOOTSTRAP", IstioSince: 11, IstioUntil: 21,
+		Source: "istio/api 1.11 envoy_filter.proto; istio/istio f6337a9d06d"}
 	// Priority: EnvoyFilter.priority (field 5) came with istio/api#1975, implemented
 	// by istio/istio#32581 (reviewed June 2021, after 1.10.0): first in Istio 1.11.
 	// istio.io's 1.8 EnvoyFilter reference has no priority.

@@ -165,3 +165,26 @@ func SplitAPIVersion(apiVersion string) (group, version string) {
 	}
 	return "", apiVersion
 }
+
+// removedFilterNames are filter names a proxy of the Istio releases below until no
+// longer registers, with the name it has instead: envoy-wasm's release-1.3 (Istio
+// 1.3–1.4) named the Wasm HTTP filter envoy.wasm; Istio 1.5's Envoy registers it
+// only as envoy.filters.http.wasm (istio/envoy@759e9e1c
+// source/extensions/filters/http/well_known_names.h, wasm/config.cc).
+var removedFilterNames = []struct {
+	name, now string
+	since     Istio // the first release without the name
+}{
+	{"envoy.wasm", "envoy.filters.http.wasm", 5},
+}
+
+// RemovedFilterName reports the name a filter has in release v's proxy, for a
+// filter name that proxy no longer registers.
+func RemovedFilterName(v Istio, name string) (string, bool) {
+	for _, r := range removedFilterNames {
+		if r.name == name && v.Minor() >= int(r.since) {
+			return r.now, true
+		}
+	}
+	return "", false
+}

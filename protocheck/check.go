@@ -23,6 +23,12 @@ import (
 	"github.com/wasmgen/wasmgen/diag"
 
 	"github.com/wasmgen/wasmgen/yamltree"
+
+	"google.golang.org/protobuf/types/descriptorpb"
+
+	"google.golang.org/protobuf/proto"
+
+	"github.com/envoyproxy/protoc-gen-validate/validate"
 )
 
 // Class is the kind of a problem, for a Parser's Policy to map onto its own codes.
@@ -138,6 +144,11 @@ type Parser struct {
 	OpaqueStructs bool
 	// NoRequired skips proto2 required-field checks (proto3 has none).
 	NoRequired bool
+	// RequiredOneofs reports a oneof that protoc-gen-validate marks required
+	// ((validate.required) = true) with none of its fields set, as class Required:
+	// for types whose Go validation code is not linked (the v2 API), where the
+	// descriptor is all there is. Like required fields, not checked with NoRequired.
+	RequiredOneofs bool
 	// NamedConfig, when set, names the message an untyped `config` Struct converts to,
 	// from the message holding it and the value of its sibling `name` field ("" if it
 	// does not know): the v2 API's filters, whose configuration Envoy converts by the
@@ -423,6 +434,9 @@ func (c *checker) message(md protoreflect.MessageDescriptor, v *yamltree.Value, 
 			c.singular(fd, m.Val, fpath, partial)
 		}
 	}
+	if !partial && c.p.RequiredOneofs {
+		c.requiredOneofs(md, v, path, oneofs)
+	}
 	if !partial {
 		for i := 0; i < fields.Len(); i++ {
 			fd := fields.Get(i)
@@ -433,6 +447,31 @@ func (c *checker) message(md protoreflect.MessageDescriptor, v *yamltree.Value, 
 				c.add(v.Node, path.key(fd.JSONName()), Required, "", "required field %q is missing", fd.Name())
 			}
 		}
+	}
+}
+
+// requiredOneofs reports each oneof marked (validate.required) with no member set.
+func (c *checker) requiredOneofs(md protoreflect.MessageDescriptor, v *yamltree.Value, path pathv, set map[int]string) {
+	ods := md.Oneofs()
+	for i := 0; i < ods.Len(); i++ {
+		od := ods.Get(i)
+		if od.IsSynthetic() {
+			continue
+		}
+		if _, ok := set[od.Index()]; ok {
+			continue
+		}
+		opts, ok := od.Options().(*descriptorpb.OneofOptions)
+		if !ok || opts == nil || !proto.HasExtension(opts, validate.E_Required) || !proto.GetExtension(opts, validate.E_Required).(bool) {
+			continue
+		}
+		var names []string
+		for j := 0; j < od.Fields().Len(); j++ {
+			names = append(names, string(od.Fields().Get(j).Name()))
+		}
+		c.report(&Issue{Class: Required, Node: v.Node, Path: path.String(), Message: md,
+			Hint: "set one of " + strings.Join(names, ", "),
+			Msg:  fmt.Sprintf("%s requires one of its oneof %s (protoc-gen-validate required), and none is set", md.FullName(), od.Name())})
 	}
 }
 

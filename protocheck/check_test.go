@@ -201,3 +201,27 @@ func TestNamedConfig(t *testing.T) {
 		}
 	}
 }
+
+// TestRequiredOneofs: a oneof protoc-gen-validate marks required, read from the
+// descriptor, is reported unset only with RequiredOneofs and without NoRequired.
+func TestRequiredOneofs(t *testing.T) {
+	types := typeset.Resolver{typeset.V3, typeset.V2}
+	mt, err := types.FindMessageByName("envoy.api.v2.core.AsyncDataSource")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		src  string
+		p    *Parser
+		want string
+	}{
+		{"local: {filename: /f}\n", &Parser{Types: types, RequiredOneofs: true}, ""},
+		{"{}\n", &Parser{Types: types, RequiredOneofs: true}, CodeRequired},
+		{"{}\n", &Parser{Types: types}, ""},
+		{"{}\n", &Parser{Types: types, RequiredOneofs: true, NoRequired: true}, ""},
+	} {
+		if got := firstCode(Check(mt.Descriptor(), value(t, tt.src), "c.yaml", "", tt.p)); got != tt.want {
+			t.Errorf("%q (RequiredOneofs %v, NoRequired %v): %q, want %q", tt.src, tt.p.RequiredOneofs, tt.p.NoRequired, got, tt.want)
+		}
+	}
+}

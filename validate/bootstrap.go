@@ -66,6 +66,7 @@ func bootstrapV2(p *pass, x *parsed, mark int) bool {
 	sub.rep = sub.ix.Reporter(&sub.l)
 	parser := envoyStatic(p.opts.envoy(), p.types)
 	parser.NamedConfig = v2NamedConfig
+	parser.NoRequired, parser.RequiredOneofs = false, true // no Go PGV code for v2: its required oneofs from the descriptors
 	sub.check(x.v, "", mt.Descriptor(), parser)
 	v2errs, v3errs := sub.l.Count(diag.Error), p.l[mark:].Count(diag.Error)
 	untyped := slices.ContainsFunc(p.l[mark:], func(f diag.Finding) bool { return f.Code == CodeLegacyConfig })

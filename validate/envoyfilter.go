@@ -20,6 +20,12 @@ import (
 	"github.com/wasmgen/wasmgen/yamltree"
 
 	"github.com/wasmgen/wasmgen/schema"
+
+	"google.golang.org/protobuf/reflect/protoreflect"
+
+	"github.com/wasmgen/wasmgen/protocheck"
+
+	"github.com/wasmgen/wasmgen/diag"
 )
 
 // efPass is the check of one EnvoyFilter, shared by its rules.
@@ -56,7 +62,7 @@ func checkEnvoyFilter(p *pass) {
 		return
 	}
 	p.types = typesFor(p.opts.Istio.Envoy())
-	x := p.read(spec, "spec", (&networking.EnvoyFilter{}).ProtoReflect().Descriptor(), istiodSpec(p.types))
+	x := p.read(spec, "spec", (&networking.EnvoyFilter{}).ProtoReflect().Descriptor(), istiodSpec(p.opts.Istio, p.types))
 	if x == nil || x.v.Kind != yamltree.Object {
 		return
 	}
@@ -146,6 +152,7 @@ func isDNS1123Subdomain(s string) bool {
 
 // envoyFilterRules run once per EnvoyFilter, after it is decoded.
 var envoyFilterRules = []func(*efPass){
+	efDeprecatedFilters,
 	olderPriority,
 	efSelector,
 }
@@ -158,6 +165,7 @@ var patchRules = []func(*patchPass) bool{
 	proxyVersion,
 	matchRules,
 	patchOperation,
+	bootstrapPatch,
 	patchValueRules,
 }
 
@@ -263,7 +271,6 @@ func matchRules(pp *patchPass) bool {
 		return true
 	}
 	mp := yamltree.Join(pp.path, "match")
-	legacy := pp.opts.Istio.Has(compat.LegacyNames)
 	switch applyTo := pp.cp.GetApplyTo(); applyTo {
 	case networking.EnvoyFilter_LISTENER, networking.EnvoyFilter_FILTER_CHAIN, networking.EnvoyFilter_NETWORK_FILTER, networking.EnvoyFilter_HTTP_FILTER:
 		lm := match.GetListener()
@@ -296,15 +303,9 @@ func matchRules(pp *patchPass) bool {
 				pp.rep.Errorf(sp, CodeIstioValidation, "", "Envoy filter: subfilter match has no name to match on")
 				return true
 			}
-			if n, ok := compat.CanonicalNameAnyChain(sf.GetName()); ok && !legacy {
-				pp.rep.Warnf(yamltree.Join(sp, "name"), CodeIstioWarning, "istiod matches names exactly: a patch against the old name is skipped silently",
-					"using deprecated filter name %q; use %q instead", sf.GetName(), n)
-			}
+			matchName(pp, yamltree.Join(sp, "name"), compat.HTTPChain, sf.GetName())
 		}
-		if n, ok := compat.CanonicalNameAnyChain(f.GetName()); ok && !legacy {
-			pp.rep.Warnf(yamltree.Join(fp, "name"), CodeIstioWarning, "istiod matches names exactly: a patch against the old name is skipped silently",
-				"using deprecated filter name %q; use %q instead", f.GetName(), n)
-		}
+		matchName(pp, yamltree.Join(fp, "name"), compat.NetworkChain, f.GetName())
 	case networking.EnvoyFilter_ROUTE_CONFIGURATION, networking.EnvoyFilter_VIRTUAL_HOST, networking.EnvoyFilter_HTTP_ROUTE:
 		if match.GetRouteConfiguration() == nil {
 			pp.rep.Errorf(mp, CodeIstioValidation, "", "Envoy filter: applyTo for http route class objects cannot have non route configuration match")
@@ -388,6 +389,7 @@ func patchValueRules(pp *patchPass) bool {
 		return true
 	}
 	x := pp.check(pp.vv, vp, m.ProtoReflect().Descriptor(), patchValue(pp.opts.Istio, pp.types))
+	legacyNamedConfig(pp, applyTo, vp)
 	if !pp.decode(x, part{pp.vv, vp}, m, CodeIstioValidation) {
 		return true
 	}
@@ -417,4 +419,141 @@ func nameOf(m proto.Message) string {
 		return ""
 	}
 	return m.ProtoReflect().Get(fd).String()
+}
+
+// efDeprecatedFilters: spec.filters, the EnvoyFilter API of Istio 1.0–1.5, which
+// istiod 1.5 still converts (pilot/pkg/networking/core/v1alpha3/envoyfilter
+// deprecated.go) and 1.6 no longer has. Each entry becomes a filter found by its
+// filterName, so a name the proxy does not register fails the listener.
+func efDeprecatedFilters(e *efPass) {
+	fs := yamltree.Field(yamltree.Field(e.root, "spec"), "filters")
+	if fs == nil || !e.opts.Istio.Has(compat.DeprecatedFilters) {
+		return
+	}
+	e.rep.Warnf("spec.filters", CodeOlderIstio, "rewrite it as configPatches (istio.io 1.4 EnvoyFilter reference)",
+		"spec.filters is deprecated in Istio %s and gone from Istio %s: the filter stops applying on upgrade", e.opts.Istio, compat.DeprecatedFilters.Until())
+	if fs.Kind != yaml.SequenceNode {
+		return
+	}
+	for i, f := range fs.Content {
+		name := yamltree.StringField(f, "filterName")
+		if now, ok := compat.RemovedFilterName(e.opts.Istio, name); ok {
+			e.rep.Errorf(yamltree.Join(yamltree.Index("spec.filters", i), "filterName"), CodeInvalidValue, fmt.Sprintf("use %s", now),
+				"Istio %s's proxy registers no filter named %q (it is %q there): Envoy rejects the listener", e.opts.Istio, name, now)
+		}
+	}
+}
+
+// legacyNamedConfig: a v2 filter's untyped `config`, which the Istio 1.5–1.6
+// proxies convert to the v2 message of the filter's name (translateOpaqueConfig,
+// with the dynamic-config visitor: an unknown field is dropped with a warning) and
+// then validate (protoc-gen-validate: a required oneof left empty fails the
+// listener). istiod passes the Struct on unread.
+func legacyNamedConfig(pp *patchPass, applyTo networking.EnvoyFilter_ApplyTo, vp string) {
+	if pp.opts.Istio.Dialect() != compat.DialectLegacy || pp.op() == networking.EnvoyFilter_Patch_MERGE {
+		return
+	}
+	var chain compat.V2Chain
+	switch applyTo {
+	case networking.EnvoyFilter_HTTP_FILTER:
+		chain = compat.V2HTTP
+	case networking.EnvoyFilter_NETWORK_FILTER:
+		chain = compat.V2Network
+	default:
+		return
+	}
+	name, config := member(pp.vv, "name"), member(pp.vv, "config")
+	if name == nil || name.Kind != yamltree.String || config == nil || config.Kind != yamltree.Object {
+		return
+	}
+	target := compat.V2Config(chain, name.Text)
+	if target == "" {
+		return
+	}
+	mt, err := pp.types.FindMessageByName(protoreflect.FullName(target))
+	if err != nil {
+		return
+	}
+	parser := envoyLenient(&protocheck.Parser{Types: pp.types, TypedStruct: true, RequiredOneofs: true, NamedConfig: v2NamedConfig,
+		Policy: func(is *protocheck.Issue) protocheck.Verdict {
+			switch is.Class {
+			case protocheck.UnknownField:
+				is.Msg += fmt.Sprintf(": Istio %s's proxy drops it (dynamic configuration) and the setting does not apply", pp.opts.Istio)
+				return protocheck.Verdict{Severity: diag.Warning, Code: CodeUnknownInTyped}
+			case protocheck.Required:
+				is.Msg += ": Envoy rejects the listener"
+				return protocheck.Verdict{Severity: diag.Error, Code: CodePGV}
+			case protocheck.AnyType, protocheck.TypedStructType:
+				if pp.opts.Istio.IstioProxyType(is.URL) {
+					return protocheck.Verdict{Drop: true}
+				}
+				if is.Class == protocheck.TypedStructType {
+					return unresolvedTypedStruct(is)
+				}
+				unresolvedAny(is)
+				return protocheck.Verdict{Severity: diag.Error, Code: CodeIstioValidation}
+			case protocheck.DuplicateField:
+				return protocheck.Verdict{Severity: diag.Error, Code: CodeStructure}
+			}
+			return protocheck.Verdict{Severity: diag.Error, Code: CodeInvalidValue}
+		}})
+	pp.check(config, yamltree.Join(vp, "config"), mt.Descriptor(), parser)
+}
+
+// matchName: a filter name in a match, against the names istiod of the target
+// release gives the filters it generates. istiod matches names exactly, except in
+// 1.8–1.18, where a deprecated name also matches its current one (istio/istio
+// pilot/pkg/networking/core/v1alpha3/envoyfilter listener_patch.go at 1.8.0; 1.9–1.18
+// nameMatches; exact again from 1.19). The proxies of Istio 1.5–1.6 name the filters
+// by their deprecated names, so there a current name never matches; from 1.19 a
+// deprecated one never does. Either way the patch is skipped without a word.
+func matchName(pp *patchPass, path string, chain compat.Chain, name string) {
+	v := pp.opts.Istio
+	if v.Has(compat.LegacyNames) {
+		if old := compat.LegacyName(chain, name); old != name {
+			pp.rep.Errorf(path, CodeMatchName, fmt.Sprintf("match %q, the name Istio %s's proxy has", old, v),
+				"Istio %s names this filter %q: a match on %q never applies, and istiod skips the patch silently", v, old, name)
+		}
+		return
+	}
+	n, ok := compat.CanonicalNameAnyChain(name)
+	if !ok {
+		return
+	}
+	if v.Has(compat.ExactFilterNames) {
+		pp.rep.Errorf(path, CodeMatchName, fmt.Sprintf("match %q", n),
+			"istiod %s matches filter names exactly and names this filter %q: a match on the deprecated %q never applies, and istiod skips the patch silently", v, n, name)
+		return
+	}
+	pp.rep.Warnf(path, CodeIstioWarning, fmt.Sprintf("the deprecated name matches up to Istio 1.%d; from Istio %s only the current one does", compat.ExactFilterNames.Since().Minor()-1, compat.ExactFilterNames.Since()),
+		"using deprecated filter name %q; use %q instead", name, n)
+}
+
+// bootstrapPatch: applyTo BOOTSTRAP (istio/api from 1.11) reaches the proxy only
+// through the istio-agent's bootstrap discovery, which is off unless
+// BOOTSTRAP_XDS_AGENT=true and applies MERGE only (pilot/pkg/xds/bootstrapds.go at
+// 1.19.0); Istio 1.21 removed it (istio/istio f6337a9d06d), so the patch is
+// ignored there without a word.
+func bootstrapPatch(pp *patchPass) bool {
+	if pp.cp.GetApplyTo() != networking.EnvoyFilter_BOOTSTRAP {
+		return true
+	}
+	v, at := pp.opts.Istio, yamltree.Join(pp.path, "applyTo")
+	switch {
+	case v.Minor() < int(compat.BootstrapPatches.Since()):
+		pp.rep.Errorf(at, CodeIstioValidation, "use the proxy's bootstrap override (sidecar.istio.io/bootstrapOverride)",
+			"applyTo BOOTSTRAP exists from Istio %s; istiod %s refuses the EnvoyFilter", compat.BootstrapPatches.Since(), v)
+		return false
+	case v.Minor() >= int(compat.BootstrapPatches.Until()):
+		pp.rep.Errorf(at, CodeIgnoredPatch, "use the proxy's bootstrap override (sidecar.istio.io/bootstrapOverride, a ConfigMap with custom_bootstrap.json)",
+			"Istio %s has no bootstrap discovery (removed in %s): a BOOTSTRAP patch is ignored", v, compat.BootstrapPatches.Until())
+		return false
+	case pp.op() != networking.EnvoyFilter_Patch_MERGE:
+		pp.rep.Errorf(yamltree.Join(pp.path, "patch.operation"), CodeIgnoredPatch, "use MERGE",
+			"istiod %s applies only MERGE to the bootstrap: %s is ignored", v, pp.op())
+		return false
+	}
+	pp.rep.Warnf(at, CodeIstioWarning, "set BOOTSTRAP_XDS_AGENT=true on the proxies, or use sidecar.istio.io/bootstrapOverride",
+		"a BOOTSTRAP patch reaches the proxy only through the istio-agent's bootstrap discovery, which Istio %s runs only with BOOTSTRAP_XDS_AGENT=true (off by default)", v)
+	return true
 }

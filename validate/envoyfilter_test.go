@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/wasmgen/wasmgen/diag"
+
+	"github.com/wasmgen/wasmgen/compat"
 )
 
 // ef wraps config patches (YAML, indented as list items under configPatches) in an
@@ -84,7 +86,10 @@ func TestEnvoyFilterRules(t *testing.T) {
 		{"non listener match", ef("  - applyTo: HTTP_FILTER\n    match: {cluster: {name: x}}\n    patch: {operation: REMOVE}\n"), Options{}, "IST0106", false, 8},
 		{"bad proxy version", ef("  - applyTo: CLUSTER\n    match: {proxy: {proxyVersion: '('}, cluster: {name: x}}\n    patch: {operation: REMOVE}\n"), Options{}, "IST0106", false, 8},
 		{"good proxy version", ef("  - applyTo: CLUSTER\n    match: {proxy: {proxyVersion: '^1\\.2.*'}, cluster: {name: x}}\n    patch: {operation: REMOVE}\n"), Options{}, "IST0106", true, 0},
-		{"deprecated match name", ef("  - applyTo: NETWORK_FILTER\n    match: {listener: {filterChain: {filter: {name: envoy.tcp_proxy}}}}\n    patch: {operation: REMOVE}\n"), Options{}, "IST0133", false, 8},
+		{"deprecated match name on 1.18 matches", ef("  - applyTo: NETWORK_FILTER\n    match: {listener: {filterChain: {filter: {name: envoy.tcp_proxy}}}}\n    patch: {operation: REMOVE}\n"), Options{Istio: 18}, "IST0133", false, 8},
+		{"deprecated match name from 1.19 never matches", ef("  - applyTo: NETWORK_FILTER\n    match: {listener: {filterChain: {filter: {name: envoy.tcp_proxy}}}}\n    patch: {operation: REMOVE}\n"), Options{Istio: 19}, CodeMatchName, false, 8},
+		{"current match name on 1.6 never matches", strings.Replace(ef("  - applyTo: NETWORK_FILTER\n    match: {listener: {filterChain: {filter: {name: envoy.filters.network.tcp_proxy}}}}\n    patch: {operation: REMOVE}\n"), "  priority: 1\n", "", 1), Options{Istio: 6}, CodeMatchName, false, 7},
+		{"deprecated match name on 1.6 is the name", strings.Replace(ef("  - applyTo: NETWORK_FILTER\n    match: {listener: {filterChain: {filter: {name: envoy.tcp_proxy}}}}\n    patch: {operation: REMOVE}\n"), "  priority: 1\n", "", 1), Options{Istio: 6}, CodeMatchName, true, 0},
 		{"old names are the names on Istio 1.5", ef("  - applyTo: NETWORK_FILTER\n    match: {listener: {filterChain: {filter: {name: envoy.tcp_proxy}}}}\n    patch: {operation: REMOVE}\n"), Options{Istio: 5}, "IST0133", true, 0},
 		{"deprecated value name", ef("  - applyTo: HTTP_FILTER\n    match: {listener: {filterChain: {filter: {name: envoy.filters.network.http_connection_manager, subFilter: {name: envoy.filters.http.router}}}}}\n    patch: {operation: INSERT_BEFORE, value: {name: envoy.lua, typed_config: {'@type': type.googleapis.com/envoy.extensions.filters.http.lua.v3.Lua}}}\n"), Options{}, "WG7051", false, 9},
 		{"replace cluster", ef("  - applyTo: CLUSTER\n    match: {cluster: {name: x}}\n    patch: {operation: REPLACE, value: {name: x}}\n"), Options{}, "IST0152", false, 9},
@@ -297,5 +302,82 @@ func TestGroups(t *testing.T) {
 	l := checkOne("t.yaml", parseDocs(t, []byte("apiVersion: networking.istio.io/v1alpha3\nkind: EnvoyFilters\nmetadata: {name: a}\n"))[0], Options{})
 	if len(l) != 1 || !strings.Contains(l[0].String(), `did you mean "EnvoyFilter"?`) {
 		t.Errorf("want a suggestion, got\n%s", fmtList(l))
+	}
+}
+
+// TestDeprecatedFilters: spec.filters is Istio 1.5's field, converted to a filter
+// found by its name; Istio 1.6 does not have it.
+func TestDeprecatedFilters(t *testing.T) {
+	doc := func(name string) string {
+		return "apiVersion: networking.istio.io/v1alpha3\nkind: EnvoyFilter\nmetadata: {name: f}\nspec:\n  filters:\n  - filterName: " + name +
+			"\n    filterType: HTTP\n    listenerMatch: {listenerType: SIDECAR_INBOUND}\n    filterConfig: {config: {vm_config: {runtime: envoy.wasm.runtime.null, code: {local: {inline_string: envoy.wasm.stats}}}}}\n"
+	}
+	for _, tt := range []struct {
+		name, doc string
+		istio     compat.Istio
+		want      string // the codes, sorted
+	}{
+		{"1.5 with the Wasm filter's name", doc("envoy.filters.http.wasm"), 5, CodeOlderIstio},
+		{"1.5 with release-1.3's name", doc("envoy.wasm"), 5, CodeOlderIstio + "," + CodeInvalidValue},
+		{"1.6 has no spec.filters", doc("envoy.filters.http.wasm"), 6, CodeUnknownField},
+	} {
+		l := checkOne("f.yaml", parseDocs(t, []byte(tt.doc))[0], Options{Istio: tt.istio})
+		if got := codes(l); got != tt.want {
+			t.Errorf("%s: codes %q, want %q:\n%s", tt.name, got, tt.want, fmtList(l))
+		}
+	}
+}
+
+// TestLegacyNamedConfig: Istio 1.5–1.6 proxies convert a patch value's untyped
+// config to the v2 message of the filter's name: an unknown field is dropped with a
+// warning, and a required oneof left empty fails the listener.
+func TestLegacyNamedConfig(t *testing.T) {
+	patch := func(code string) string {
+		return ef("  - applyTo: HTTP_FILTER\n    match: {context: SIDECAR_INBOUND, listener: {filterChain: {filter: {name: envoy.http_connection_manager, subFilter: {name: envoy.router}}}}}\n" +
+			"    patch: {operation: INSERT_BEFORE, value: {name: envoy.filters.http.wasm, config: {config: {root_id: r, vm_config: {runtime: envoy.wasm.runtime.v8, code: " + code + "}}}}}\n")
+	}
+	for _, tt := range []struct {
+		name, doc string
+		istio     compat.Istio
+		want      string
+	}{
+		{"local code", patch("{local: {filename: /f.wasm}}"), 5, ""},
+		// The dropped field's warning is quieted by the error on its parent.
+		{"filename without local", patch("{filename: /f.wasm}"), 5, CodePGV},
+		{"the same on 1.6", patch("{filename: /f.wasm}"), 6, CodePGV},
+		{"1.7 does not read config", patch("{filename: /f.wasm}"), 7, CodeLegacyConfig},
+	} {
+		l := run(t, "f.yaml", strings.Replace(tt.doc, "  priority: 1\n", "", 1), Options{Istio: tt.istio})
+		var got []string
+		for _, f := range l {
+			if f.Code != CodeInsertFirst && f.Code != CodeOlderIstio && f.Code != CodeIstioWarning {
+				got = append(got, f.Code)
+			}
+		}
+		if strings.Join(got, ",") != tt.want {
+			t.Errorf("%s: codes %q, want %q:\n%s", tt.name, strings.Join(got, ","), tt.want, fmtList(l))
+		}
+	}
+}
+
+// TestBootstrapPatch: applyTo BOOTSTRAP by Istio release.
+func TestBootstrapPatch(t *testing.T) {
+	doc := func(op string) string {
+		return strings.Replace(ef("  - applyTo: BOOTSTRAP\n    patch: {operation: "+op+", value: {stats_flush_interval: 10s}}\n"), "  priority: 1\n", "", 1)
+	}
+	for _, tt := range []struct {
+		name, doc string
+		istio     compat.Istio
+		want      string
+	}{
+		{"1.10 has no BOOTSTRAP", doc("MERGE"), 10, CodeIstioValidation},
+		{"1.11 merges through the agent", doc("MERGE"), 11, CodeIstioWarning},
+		{"1.20 ignores ADD", doc("ADD"), 20, CodeIgnoredPatch},
+		{"1.21 has no bootstrap discovery", doc("MERGE"), 21, CodeIgnoredPatch},
+	} {
+		l := checkOne("f.yaml", parseDocs(t, []byte(tt.doc))[0], Options{Istio: tt.istio})
+		if got := codes(l); got != tt.want {
+			t.Errorf("%s: codes %q, want %q:\n%s", tt.name, got, tt.want, fmtList(l))
+		}
 	}
 }

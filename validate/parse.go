@@ -26,11 +26,14 @@ import (
 
 // istiodSpec reads the spec of an Istio resource: an unknown field is an error (the
 // webhook refuses it), every other problem too.
-func istiodSpec(types typeset.Resolver) *protocheck.Parser {
+func istiodSpec(v compat.Istio, types typeset.Resolver) *protocheck.Parser {
 	// A patch value is a Struct here, and is read as its Envoy type by patchValue.
 	return &protocheck.Parser{Types: types, NoRequired: true, OpaqueStructs: true, Policy: func(is *protocheck.Issue) protocheck.Verdict {
 		switch is.Class {
 		case protocheck.UnknownField:
+			if is.Path == "spec.filters" && v.Has(compat.DeprecatedFilters) {
+				return protocheck.Verdict{Drop: true} // that istiod's field; efDeprecatedFilters checks it
+			}
 			return protocheck.Verdict{Severity: diag.Error, Code: CodeUnknownField}
 		case protocheck.DuplicateField:
 			return protocheck.Verdict{Severity: diag.Error, Code: CodeStructure}
@@ -116,6 +119,8 @@ func envoyStatic(e compat.Envoy, types typeset.Resolver) *protocheck.Parser {
 			return protocheck.Verdict{Severity: diag.Error, Code: CodeIstioValidation}
 		case protocheck.DuplicateField:
 			return protocheck.Verdict{Severity: diag.Error, Code: CodeStructure}
+		case protocheck.Required:
+			return protocheck.Verdict{Severity: diag.Error, Code: CodePGV}
 		}
 		return protocheck.Verdict{Severity: diag.Error, Code: CodeBootstrapDecode}
 	}})

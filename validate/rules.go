@@ -25,8 +25,10 @@ const (
 	CodeHTTPFilterAdd    = "WG7050"
 	CodeDeprecatedName   = "WG7051"
 	CodeInsertFirst      = "WG7052"
+	CodeMatchName        = "WG7053"
 	CodeExtensionOp      = "WG7060"
 	CodeSelectorTargets  = "WG7061"
+	CodeIgnoredPatch     = "WG7062"
 	CodeWasmPluginNoSHA  = "WG7070"
 	CodeWasmPluginImage  = "WG7071"
 	CodeBootstrapUnknown = "WG7100"
@@ -67,7 +69,9 @@ var Rules = []diag.Rule{
 	rule(CodeHTTPFilterAdd, diag.Error, "Envoy", "ADD on HTTP_FILTER appends after the router"),
 	rule(CodeDeprecatedName, diag.Warning, "Envoy", "a deprecated filter name in a patch value or bootstrap"),
 	rule(CodeInsertFirst, diag.Warning, "istiod", "INSERT_BEFORE/AFTER on HTTP_FILTER without a subFilter match inserts first"),
+	rule(CodeMatchName, diag.Error, "istiod", "a match on a filter name istiod of that release never gives a filter: the patch is skipped silently"),
 	rule(CodeExtensionOp, diag.Error, "istiod", "EXTENSION_CONFIG with an operation other than ADD, which istiod ignores"),
+	rule(CodeIgnoredPatch, diag.Error, "istiod", "a patch istiod of that release ignores (BOOTSTRAP after bootstrap discovery was removed, or with an operation other than MERGE)"),
 	rule(CodeSelectorTargets, diag.Error, "istiod webhook", "workloadSelector and targetRefs both set"),
 	rule(CodeWasmPluginNoSHA, diag.Warning, "istio-agent", "an http(s) WasmPlugin module without sha256 runs unverified"),
 	rule(CodeWasmPluginImage, diag.Error, "istio-agent", "a WasmPlugin url that is no image reference the istio-agent can parse: the module is never fetched"),

@@ -48,7 +48,7 @@ func checkWasmPlugin(p *pass) {
 	}
 	wp := &extensions.WasmPlugin{}
 	p.types = typesFor(p.opts.Istio.Envoy())
-	x := p.read(spec, "spec", wp.ProtoReflect().Descriptor(), istiodSpec(p.types))
+	x := p.read(spec, "spec", wp.ProtoReflect().Descriptor(), istiodSpec(p.opts.Istio, p.types))
 	if x == nil || x.v.Kind != yamltree.Object || !p.decode(x, part{x.v, "spec"}, wp, CodeIstioValidation) {
 		return
 	}
