@@ -92,6 +92,11 @@ var (
 	// f6337a9d06d).
 	BootstrapPatches = Feature{Name: "applyTo BOOTSTRAP", IstioSince: 11, IstioUntil: 21,
 		Source: "istio/api 1.11 envoy_filter.proto; istio/istio f6337a9d06d"}
+	// AllowUnknownStatic: istio-proxy starts Envoy with --allow-unknown-static-fields
+	// from Istio 1.17 (istio/istio pkg/envoy/proxy.go), so an unknown field in its
+	// bootstrap (a custom_bootstrap.json override included) is ignored with a warning.
+	AllowUnknownStatic = Feature{Name: "istio-proxy's --allow-unknown-static-fields", IstioSince: 17,
+		Source: "istio/istio pkg/envoy/proxy.go at 1.17.0"}
 	// Priority: EnvoyFilter.priority (field 5) came with istio/api#1975, implemented
 	// by istio/istio#32581 (reviewed June 2021, after 1.10.0): first in Istio 1.11.
 	// istio.io's 1.8 EnvoyFilter reference has no priority.

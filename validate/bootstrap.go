@@ -29,7 +29,7 @@ func checkBootstrap(p *pass) {
 	envoy := p.opts.envoy()
 	p.types = typesFor(envoy)
 	mark := len(p.l)
-	x := p.read(root, "", b.ProtoReflect().Descriptor(), envoyStatic(envoy, p.types))
+	x := p.read(root, "", b.ProtoReflect().Descriptor(), envoyStatic(envoy, p.types, p.allowUnknownStatic))
 	if x != nil && envoy.Has(compat.V2Bootstrap) && p.l[mark:].HasErrors() && bootstrapV2(p, x, mark) {
 		return
 	}
@@ -62,9 +62,9 @@ func bootstrapV2(p *pass, x *parsed, mark int) bool {
 	if err != nil {
 		return false
 	}
-	sub := &pass{opts: p.opts, file: p.file, root: p.root, ix: p.ix, facts: &facts{}, arena: p.arena, types: p.types}
+	sub := &pass{opts: p.opts, file: p.file, root: p.root, ix: p.ix, facts: &facts{}, arena: p.arena, types: p.types, allowUnknownStatic: p.allowUnknownStatic}
 	sub.rep = sub.ix.Reporter(&sub.l)
-	parser := envoyStatic(p.opts.envoy(), p.types)
+	parser := envoyStatic(p.opts.envoy(), p.types, p.allowUnknownStatic)
 	parser.NamedConfig = v2NamedConfig
 	parser.NoRequired, parser.RequiredOneofs = false, true // no Go PGV code for v2: its required oneofs from the descriptors
 	sub.check(x.v, "", mt.Descriptor(), parser)
@@ -96,4 +96,76 @@ func v2NamedConfig(holder protoreflect.FullName, name string) protoreflect.FullN
 		return protoreflect.FullName(compat.V2Config(compat.V2HTTP, name))
 	}
 	return ""
+}
+
+// customBootstrapKey is the ConfigMap key Istio's bootstrap override reads (the
+// sidecar.istio.io/bootstrapOverride annotation names the ConfigMap; the injector
+// mounts it as custom_bootstrap.json, and the agent merges it into the bootstrap it
+// writes: istio/istio tools/packaging/common/envoy_bootstrap.json's users,
+// pkg/bootstrap ISTIO_BOOTSTRAP_OVERRIDE).
+const customBootstrapKey = "custom_bootstrap.json"
+
+func isCustomBootstrap(apiVersion, k string, doc *yaml.Node) bool {
+	return apiVersion == "v1" && k == "ConfigMap" && yamltree.Field(yamltree.Field(doc, "data"), customBootstrapKey) != nil
+}
+
+// checkCustomBootstrap checks the bootstrap a ConfigMap carries for Istio's
+// bootstrap override: a fragment of an Envoy bootstrap, merged into istio-proxy's,
+// which Envoy then loads as static configuration (every unknown field fatal).
+// Positions are the ConfigMap file's: the embedded document is parsed on its own and
+// moved to where the string sits.
+func checkCustomBootstrap(p *pass) {
+	data := yamltree.Field(p.root, "data")
+	var key, val *yaml.Node
+	for i := 0; i+1 < len(data.Content); i += 2 {
+		if data.Content[i].Value == customBootstrapKey {
+			key, val = data.Content[i], yamltree.Deref(data.Content[i+1])
+		}
+	}
+	if val == nil || val.Kind != yaml.ScalarNode {
+		p.rep.Errorf("data", CodeStructure, "", "%s is %s; expected the bootstrap as a string", customBootstrapKey, yamltree.Describe(val))
+		return
+	}
+	docs, errs := yamltree.ParseDocuments(p.file, []byte(val.Value), yamltree.DefaultLimits)
+	lines, cols := val.Line-1, val.Column-1
+	if val.Style&(yaml.LiteralStyle|yaml.FoldedStyle) != 0 {
+		lines, cols = val.Line, key.Column+1 // the block's content: the next line, indented under the key
+	}
+	for i := range errs {
+		errs[i].Pos.Line += lines
+		errs[i].Pos.Col += cols
+	}
+	p.l.Append(relocate(errs, CodeStructure))
+	if errs.HasErrors() || len(docs) != 1 {
+		return
+	}
+	root := yamltree.Deref(docs[0])
+	moveNodes(root, lines, cols)
+	// The Envoy is the mesh's proxy's, which from Istio 1.17 tolerates unknown static
+	// fields (istio/istio pkg/envoy/proxy.go passes --allow-unknown-static-fields).
+	sub := &pass{opts: p.opts, file: p.file, root: root, ix: yamltree.NewLocator(p.file, root), facts: p.facts, arena: p.arena,
+		allowUnknownStatic: p.opts.Istio.Has(compat.AllowUnknownStatic)}
+	sub.opts.Envoy = p.opts.Istio.Envoy()
+	sub.rep = sub.ix.Reporter(&sub.l)
+	checkBootstrap(sub)
+	p.l.Append(sub.l)
+}
+
+// moveNodes moves every node of a tree by lines and columns.
+func moveNodes(n *yaml.Node, lines, cols int) {
+	seen := map[*yaml.Node]bool{}
+	var walk func(*yaml.Node)
+	walk = func(n *yaml.Node) {
+		if n == nil || seen[n] {
+			return
+		}
+		seen[n] = true
+		n.Line += lines
+		n.Column += cols
+		for _, c := range n.Content {
+			walk(c)
+		}
+		walk(n.Alias)
+	}
+	walk(n)
 }

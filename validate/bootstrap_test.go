@@ -141,3 +141,43 @@ func TestV2Bootstrap(t *testing.T) {
 		})
 	}
 }
+
+// TestCustomBootstrap: a ConfigMap's custom_bootstrap.json is checked as the
+// bootstrap fragment it is, at its position in the ConfigMap's file; from Istio
+// 1.17 istio-proxy ignores unknown static fields.
+func TestCustomBootstrap(t *testing.T) {
+	cm := func(field string) string {
+		return "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: b}\ndata:\n  custom_bootstrap.json: |\n    {\n      \"stats_config\": {\"stats_tags\": [{\"tag_name\": \"x\", \"" + field + "\": \"y\"}]}\n    }\n"
+	}
+	for _, tt := range []struct {
+		name, doc string
+		istio     compat.Istio
+		code      string
+		severity  diag.Severity
+	}{
+		{"clean", cm("regex"), 0, "", 0},
+		{"unknown field on 1.16", cm("regx"), 16, CodeBootstrapUnknown, diag.Error},
+		{"unknown field on 1.17", cm("regx"), 17, CodeUnknownInTyped, diag.Warning},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			c := NewChecker(Options{Istio: tt.istio})
+			if !c.Add("cm.yaml", parseDocs(t, []byte(tt.doc))[0]) {
+				t.Fatal("the ConfigMap was not checked")
+			}
+			l := c.Finish()
+			if tt.code == "" {
+				if len(l) != 0 {
+					t.Fatalf("want nothing, got:\n%s", fmtList(l))
+				}
+				return
+			}
+			if len(l) != 1 || l[0].Code != tt.code || l[0].Severity != tt.severity || l[0].Pos.Line != 7 || l[0].Pos.Col != 57 {
+				t.Fatalf("want one %s %v at 7:57, got:\n%s", tt.code, tt.severity, fmtList(l))
+			}
+		})
+	}
+	// Another ConfigMap is not a bootstrap.
+	if NewChecker(Options{}).Add("cm.yaml", parseDocs(t, []byte("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: b}\ndata: {a: b}\n"))[0]) {
+		t.Error("a plain ConfigMap was checked")
+	}
+}

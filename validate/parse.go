@@ -98,10 +98,16 @@ func patchValuePolicy(v compat.Istio) func(is *protocheck.Issue) protocheck.Verd
 
 // envoyStatic reads a bootstrap as Envoy release e does at start-up: an unknown
 // field anywhere is fatal.
-func envoyStatic(e compat.Envoy, types typeset.Resolver) *protocheck.Parser {
+// With allowUnknown (istio-proxy's --allow-unknown-static-fields) an unknown field
+// is ignored with a warning instead.
+func envoyStatic(e compat.Envoy, types typeset.Resolver, allowUnknown bool) *protocheck.Parser {
 	return envoyLenient(&protocheck.Parser{Types: types, TypedStruct: true, NoRequired: true, Policy: func(is *protocheck.Issue) protocheck.Verdict {
 		switch is.Class {
 		case protocheck.UnknownField:
+			if allowUnknown {
+				is.Msg += ": istio-proxy starts Envoy with --allow-unknown-static-fields, so the field is ignored and the setting does not apply"
+				return protocheck.Verdict{Severity: diag.Warning, Code: CodeUnknownInTyped}
+			}
 			if is.Key == "config" && is.Message.Fields().ByName("typed_config") != nil {
 				is.Msg = fmt.Sprintf("the `config` field of %s (v2's untyped configuration) is not in the v3 API Envoy %s reads: Envoy refuses the bootstrap", is.Message.Name(), e)
 				is.Hint = "use typed_config with an \"@type\" naming the filter's v3 type"

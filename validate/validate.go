@@ -139,6 +139,7 @@ var kinds = []kind{
 	{"EnvoyFilter", ofGroup("EnvoyFilter", "networking.istio.io"), checkEnvoyFilter},
 	{"WasmPlugin", ofGroup("WasmPlugin", "extensions.istio.io"), checkWasmPlugin},
 	{"Bootstrap", func(_, k string, doc *yaml.Node) bool { return k == "" && isBootstrap(doc) }, checkBootstrap},
+	{"custom bootstrap ConfigMap", isCustomBootstrap, checkCustomBootstrap},
 	{"unknown Istio kind", unknownIstioKind, checkUnknownKind},
 }
 
@@ -230,6 +231,9 @@ type pass struct {
 	// unresolved are the (folded) paths of Anys naming types no consumer's parser
 	// has: they were reported, and left out of the decoded document.
 	unresolved []string
+	// allowUnknownStatic: the bootstrap is istio-proxy's, whose Envoy ignores
+	// unknown static fields.
+	allowUnknownStatic bool
 }
 
 // arenas recycle converted values from one document to the next: a file of a
