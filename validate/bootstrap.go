@@ -140,7 +140,7 @@ func checkCustomBootstrap(p *pass) {
 		return
 	}
 	root := yamltree.Deref(docs[0])
-	moveNodes(root, lines, cols)
+	yamltree.Walk(root, func(n *yaml.Node) { n.Line, n.Column = n.Line+lines, n.Column+cols })
 	// The Envoy is the mesh's proxy's, which from Istio 1.17 tolerates unknown static
 	// fields (istio/istio pkg/envoy/proxy.go passes --allow-unknown-static-fields).
 	sub := &pass{opts: p.opts, file: p.file, root: root, ix: yamltree.NewLocator(p.file, root), facts: p.facts, arena: p.arena,
@@ -149,23 +149,4 @@ func checkCustomBootstrap(p *pass) {
 	sub.rep = sub.ix.Reporter(&sub.l)
 	checkBootstrap(sub)
 	p.l.Append(sub.l)
-}
-
-// moveNodes moves every node of a tree by lines and columns.
-func moveNodes(n *yaml.Node, lines, cols int) {
-	seen := map[*yaml.Node]bool{}
-	var walk func(*yaml.Node)
-	walk = func(n *yaml.Node) {
-		if n == nil || seen[n] {
-			return
-		}
-		seen[n] = true
-		n.Line += lines
-		n.Column += cols
-		for _, c := range n.Content {
-			walk(c)
-		}
-		walk(n.Alias)
-	}
-	walk(n)
 }

@@ -483,17 +483,9 @@ func legacyNamedConfig(pp *patchPass, applyTo networking.EnvoyFilter_ApplyTo, vp
 			case protocheck.Required:
 				is.Msg += ": Envoy rejects the listener"
 				return protocheck.Verdict{Severity: diag.Error, Code: CodePGV}
-			case protocheck.AnyType, protocheck.TypedStructType:
-				if pp.opts.Istio.IstioProxyType(is.URL) {
-					return protocheck.Verdict{Drop: true}
-				}
-				if is.Class == protocheck.TypedStructType {
-					return unresolvedTypedStruct(is)
-				}
-				unresolvedAny(is)
-				return protocheck.Verdict{Severity: diag.Error, Code: CodeIstioValidation}
-			case protocheck.DuplicateField:
-				return protocheck.Verdict{Severity: diag.Error, Code: CodeStructure}
+			}
+			if vd, ok := typeVerdict(pp.opts.Istio, is); ok {
+				return vd
 			}
 			return protocheck.Verdict{Severity: diag.Error, Code: CodeInvalidValue}
 		}})

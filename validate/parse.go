@@ -80,20 +80,32 @@ func patchValuePolicy(v compat.Istio) func(is *protocheck.Issue) protocheck.Verd
 				return protocheck.Verdict{Severity: diag.Error, Code: CodeUnknownInTyped}
 			}
 			return protocheck.Verdict{Severity: diag.Warning, Code: CodeIstioWarning}
-		case protocheck.AnyType, protocheck.TypedStructType:
-			if v.IstioProxyType(is.URL) {
-				return protocheck.Verdict{Drop: true} // Istio's own: its proxy has it
-			}
-			if is.Class == protocheck.TypedStructType {
-				return unresolvedTypedStruct(is)
-			}
-			unresolvedAny(is)
-			return protocheck.Verdict{Severity: diag.Error, Code: CodeIstioValidation}
-		case protocheck.DuplicateField:
-			return protocheck.Verdict{Severity: diag.Error, Code: CodeStructure}
+		}
+		if vd, ok := typeVerdict(v, is); ok {
+			return vd
 		}
 		return protocheck.Verdict{Severity: diag.Error, Code: CodeInvalidValue}
 	}
+}
+
+// typeVerdict is the verdict on an Any or TypedStruct naming a type the parser does
+// not have, and on a field given twice, wherever Envoy config is read for release v:
+// Istio's proxy has Istio's own types; an unknown TypedStruct is passed on unchecked.
+func typeVerdict(v compat.Istio, is *protocheck.Issue) (protocheck.Verdict, bool) {
+	switch is.Class {
+	case protocheck.AnyType, protocheck.TypedStructType:
+		if v.IstioProxyType(is.URL) {
+			return protocheck.Verdict{Drop: true}, true // Istio's own: its proxy has it
+		}
+		if is.Class == protocheck.TypedStructType {
+			return unresolvedTypedStruct(is), true
+		}
+		unresolvedAny(is)
+		return protocheck.Verdict{Severity: diag.Error, Code: CodeIstioValidation}, true
+	case protocheck.DuplicateField:
+		return protocheck.Verdict{Severity: diag.Error, Code: CodeStructure}, true
+	}
+	return protocheck.Verdict{}, false
 }
 
 // envoyStatic reads a bootstrap as Envoy release e does at start-up: an unknown
@@ -114,19 +126,11 @@ func envoyStatic(e compat.Envoy, types typeset.Resolver, allowUnknown bool) *pro
 				return protocheck.Verdict{Severity: diag.Error, Code: CodeLegacyConfig}
 			}
 			return protocheck.Verdict{Severity: diag.Error, Code: CodeBootstrapUnknown}
-		case protocheck.AnyType, protocheck.TypedStructType:
-			if e.IstioOf().IstioProxyType(is.URL) {
-				return protocheck.Verdict{Drop: true} // istio-proxy's own: that build has it
-			}
-			if is.Class == protocheck.TypedStructType {
-				return unresolvedTypedStruct(is)
-			}
-			unresolvedAny(is)
-			return protocheck.Verdict{Severity: diag.Error, Code: CodeIstioValidation}
-		case protocheck.DuplicateField:
-			return protocheck.Verdict{Severity: diag.Error, Code: CodeStructure}
 		case protocheck.Required:
 			return protocheck.Verdict{Severity: diag.Error, Code: CodePGV}
+		}
+		if vd, ok := typeVerdict(e.IstioOf(), is); ok {
+			return vd
 		}
 		return protocheck.Verdict{Severity: diag.Error, Code: CodeBootstrapDecode}
 	}})

@@ -272,6 +272,16 @@ func parseJSONStream(file string, data []byte, lim Limits) ([]*yaml.Node, diag.L
 
 // shift moves node positions by whole lines, and by cols on the value's first line.
 func shift(n *yaml.Node, lines, cols int) {
+	Walk(n, func(n *yaml.Node) {
+		if n.Line == 1 {
+			n.Column += cols
+		}
+		n.Line += lines
+	})
+}
+
+// Walk calls fn once for every node of a tree, the targets of aliases included.
+func Walk(n *yaml.Node, fn func(*yaml.Node)) {
 	seen := map[*yaml.Node]bool{}
 	var walk func(*yaml.Node)
 	walk = func(n *yaml.Node) {
@@ -279,13 +289,11 @@ func shift(n *yaml.Node, lines, cols int) {
 			return
 		}
 		seen[n] = true
-		if n.Line == 1 {
-			n.Column += cols
-		}
-		n.Line += lines
+		fn(n)
 		for _, c := range n.Content {
 			walk(c)
 		}
+		walk(n.Alias)
 	}
 	walk(n)
 }

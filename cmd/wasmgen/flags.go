@@ -71,15 +71,8 @@ func versionFlags(fs *pflag.FlagSet, istioHelp string) func(stderr io.Writer) (c
 		if err != nil || *envoy == "" {
 			return iv, 0, err
 		}
-		ev, err := compat.ParseEnvoy(*envoy)
-		if err != nil {
-			return 0, 0, fmt.Errorf("--envoy-version: %v", err)
-		}
-		if known, newer := ev.Known(); newer {
-			fmt.Fprintf(stderr, "wasmgen: note: --envoy-version %s is newer than the newest release wasmgen knows; checking for %s\n", *envoy, known)
-			ev = known
-		}
-		return iv, ev, nil
+		ev, err := parseEnvoy(*envoy, stderr)
+		return iv, ev, err
 	}
 }
 
@@ -142,12 +135,18 @@ func envoyVersion(istio, envoy string, stderr io.Writer) (compat.Envoy, error) {
 		}
 		return v.Envoy(), nil
 	}
-	v, err := compat.ParseEnvoy(envoy)
+	return parseEnvoy(envoy, stderr)
+}
+
+// parseEnvoy reads --envoy-version; a release newer than wasmgen knows is checked as
+// the newest it knows, and a note says so.
+func parseEnvoy(s string, stderr io.Writer) (compat.Envoy, error) {
+	v, err := compat.ParseEnvoy(s)
 	if err != nil {
 		return 0, fmt.Errorf("--envoy-version: %v", err)
 	}
 	if known, newer := v.Known(); newer {
-		fmt.Fprintf(stderr, "wasmgen: note: --envoy-version %s is newer than the newest release wasmgen knows; checking for %s\n", envoy, known)
+		fmt.Fprintf(stderr, "wasmgen: note: --envoy-version %s is newer than the newest release wasmgen knows; checking for %s\n", s, known)
 		v = known
 	}
 	return v, nil
