@@ -164,12 +164,24 @@ func unresolvedAny(is *protocheck.Issue) {
 // on the build (istio-proxy adds its own, such as MetadataExchange): the value is not
 // checked, which is worth a warning, not a verdict.
 func unresolvedTypedStruct(is *protocheck.Issue) protocheck.Verdict {
+	// A v2 type is known to be gone (the parser has v2 only while Envoy has it):
+	// Envoy 1.18 and later cannot convert the value, and reject the configuration.
+	if _, err := v2Types.FindMessageByURL(is.URL); err == nil {
+		is.Msg = fmt.Sprintf("TypedStruct type_url %q is a v2 API type, which Envoy removed in 1.%d: the proxy rejects the configuration", is.URL, compat.V2API.EnvoyUntil.Minor())
+		if is.Hint == "" || strings.HasPrefix(is.Hint, "the type must") {
+			is.Hint = "name the v3 type"
+		}
+		return protocheck.Verdict{Severity: diag.Error, Code: CodeInvalidValue}
+	}
 	is.Msg = fmt.Sprintf("TypedStruct type_url %q names no type of the Envoy API: its value is not checked, and only a proxy built with that type loads it", is.URL)
 	if is.Hint == "" || strings.HasPrefix(is.Hint, "the type must") {
 		is.Hint = "check the type_url against the extensions your proxy build has"
 	}
 	return protocheck.Verdict{Severity: diag.Warning, Code: CodeUnknownTyped}
 }
+
+// v2Types are the v2 API's types, to tell a type Envoy removed from one it never had.
+var v2Types = typeset.Resolver{typeset.V2}
 
 // typesFor are the types the consumers of an Envoy release know: every v3 type of
 // the Envoy API, and while Envoy still loads v2 (until 1.18) the v2 API too.
