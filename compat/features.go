@@ -173,3 +173,56 @@ var (
 	TargetRefs = Feature{Name: "WasmPlugin targetRefs", IstioSince: 22, Source: "istio.io/api v1.22.0 wasm.proto"}
 	FailReload = Feature{Name: "WasmPlugin failStrategy FAIL_RELOAD", IstioSince: 27, Source: "istio.io/api v1.27.0 wasm.proto"}
 )
+
+// Attachment by reference (targetRefs) in Istio, read at each release tag of
+// istio/istio: pkg/config/validation/validation.go (allowedTargetRefs),
+// pilot/pkg/model/policyattachment.go (ShouldAttachPolicy) and
+// manifests/charts/base/{crds,files}/crd-all.gen.yaml (the CRDs' rules).
+var (
+	// TargetRefService: istiod's webhook admits `kind: Service` targets from 1.22
+	// (allowedTargetRefs = {Service, Gateway} at 1.22.0); they attach on waypoints only.
+	TargetRefService = Feature{Name: "WasmPlugin targetRefs kind Service", IstioSince: 22,
+		Source: "istio/istio pkg/config/validation/validation.go allowedTargetRefs at 1.22.0"}
+	// TargetRefServiceEntry: `kind: ServiceEntry` from 1.24 (allowedTargetRefs at
+	// 1.24.0; policyattachment.go's gvk.ServiceEntry branch), waypoints only.
+	TargetRefServiceEntry = Feature{Name: "WasmPlugin targetRefs kind ServiceEntry", IstioSince: 24,
+		Source: "istio/istio pkg/config/validation/validation.go allowedTargetRefs at 1.24.0"}
+	// TargetRefGatewayClass: `kind: GatewayClass` (istio-waypoint, from the root
+	// namespace) from 1.25 (istio/istio#54910).
+	TargetRefGatewayClass = Feature{Name: "WasmPlugin targetRefs kind GatewayClass", IstioSince: 25,
+		Source: "istio/istio#54910; allowedTargetRefs at 1.25.0"}
+	// TargetRefsCRDRules: the WasmPlugin and EnvoyFilter CRDs refuse more than 16
+	// targetRefs and targetRefs next to a selector from 1.24 (istio/api#3312; the CEL
+	// "only one of targetRefs or selector can be set" / "... or workloadSelector ...").
+	TargetRefsCRDRules = Feature{Name: "targetRefs CRD rules (maxItems 16, one of selector)", IstioSince: 24,
+		Source: "istio/istio manifests/charts/base/files/crd-all.gen.yaml at 1.24.0"}
+	// TargetRefNamespaceCRD: the CRDs refuse targetRef(s).namespace from 1.23
+	// (istio/api#3223: "cross namespace referencing is not currently supported"),
+	// and istiod's message names the reason from 1.23 (istio/istio#51184).
+	TargetRefNamespaceCRD = Feature{Name: "targetRef namespace CRD rule", IstioSince: 23,
+		Source: "istio/api#3223; istio/istio#51184"}
+	// TargetRefKindsCRD: the CRDs of 1.23 and 1.24 also restricted group/kind with
+	// CEL ("Support kinds are ..."); 1.25 removed it for vendor extensions (istio/api#3414).
+	TargetRefKindsCRD = Feature{Name: "targetRef kind CRD rule", IstioSince: 23, IstioUntil: 25,
+		Source: "istio/api#3223, #3414"}
+	// EnvoyFilterTargetRefs: EnvoyFilter.targetRefs, istio/api 1.22 (#3160).
+	EnvoyFilterTargetRefs = Feature{Name: "EnvoyFilter targetRefs", IstioSince: 22,
+		Source: "istio/api#3160"}
+	// EnvoyFilterTargetRefsAttach: before 1.27 istiod matched EnvoyFilters by
+	// workloadSelector only, so one with targetRefs applied to every workload of its
+	// namespace (istio/istio#56417; fixed by #56476 in 1.27.0).
+	EnvoyFilterTargetRefsAttach = Feature{Name: "EnvoyFilter targetRefs honoured", IstioSince: 27,
+		Source: "istio/istio#56417, #56476"}
+	// TrafficExtension: extensions.istio.io/v1alpha1 TrafficExtension, 1.30 (istio/api
+	// #3650, istio/istio #59052); istiod translates every WasmPlugin into one.
+	TrafficExtension = Feature{Name: "TrafficExtension", IstioSince: 30,
+		Source: "istio/api#3650; istio/istio#59052"}
+	// WasmPluginFilterPrefix: from 1.21 a WasmPlugin's Envoy filter is named with the
+	// (misspelt) prefix "extenstions.istio.io/wasmplugin/" (pilot/pkg/model/
+	// extensions.go WasmPluginResourceNamePrefix; istio/istio#55344), spelt right
+	// from 1.26; before 1.21 it is plain "<ns>.<name>".
+	WasmPluginFilterPrefix = Feature{Name: "WasmPlugin filter name prefix", IstioSince: 21,
+		Source: "istio/istio pilot/pkg/model/extensions.go at 1.21.0"}
+	WasmPluginFilterPrefixFixed = Feature{Name: "WasmPlugin filter name prefix spelt right", IstioSince: 26,
+		Source: "istio/istio#55344; pilot/pkg/model/extensions.go at 1.26.0"}
+)

@@ -186,6 +186,18 @@ func resolveDelivery(b *build) delivery {
 	if !ok {
 		return delivery{}
 	}
+	if b.targeted() && (kind == DeliveryHostPath || kind == DeliveryConfigMap || kind == DeliveryImageVolume) {
+		// istiod creates the pods of waypoints and Gateway API gateways from its
+		// gateway template (manifests/charts/istio-control/istio-discovery/files/
+		// kube-gateway.yaml): there is no workload manifest to patch a volume into.
+		path, what := "spec.delivery", "delivery "+kind
+		if s.Delivery == "" || s.Delivery == "auto" {
+			path, what = "spec.module.path", "a module.path"
+		}
+		b.rep.Errorf(path, CodeDelivery, "publish the module as an image (wasmgen package FILE.wasm --push REF --pin SPEC) or serve it over https (module.url with sha256)",
+			"%s cannot reach a waypoint or Gateway API gateway: istiod creates their pods, so there is no workload to mount the module into; their istio-agent fetches an image or an http(s) module itself", what)
+		return delivery{}
+	}
 	if !st.takes(src) {
 		if kind == DeliveryRemote && src.kind == "image" {
 			b.rep.Errorf("spec.delivery", CodeDelivery, "use delivery: agent (istio-agent pulls images) or imageVolume",

@@ -1,6 +1,7 @@
 package generate
 
 import (
+	"fmt"
 	"net"
 	"time"
 
@@ -95,6 +96,12 @@ func (p placement) relative() bool {
 // envoyFilterStep emits the filter's EnvoyFilter: one insert patch per listener
 // port, plus the EXTENSION_CONFIG (agent) or CLUSTER (remote) patch its delivery needs.
 func envoyFilterStep(b *build) []Object {
+	var gateways []string
+	if b.targeted() {
+		if gateways = b.envoyFilterGateways(); gateways == nil {
+			return nil
+		}
+	}
 	b.checkDialect()
 	code := b.d.code()
 	if code == nil {
@@ -174,8 +181,63 @@ func envoyFilterStep(b *build) []Object {
 		})
 	}
 	m := b.f.Metadata
-	return []Object{{APIVersion: EnvoyFilterAPIVersion, Kind: KindEnvoyFilter, Name: m.Name, Namespace: m.Namespace,
-		FileName: fileName(KindEnvoyFilter, m.Name, "yaml"), Body: spec, Source: b.in.Doc}}
+	if gateways == nil {
+		return []Object{{APIVersion: EnvoyFilterAPIVersion, Kind: KindEnvoyFilter, Name: m.Name, Namespace: m.Namespace,
+			FileName: fileName(KindEnvoyFilter, m.Name, "yaml"), Body: spec, Source: b.in.Doc}}
+	}
+	// A Gateway API gateway's pods carry the gateway-name label on every Istio
+	// release, and a workloadSelector on it attaches exactly there; EnvoyFilter
+	// targetRefs matched every workload of the namespace before 1.27 (istio/istio
+	// #56417, fixed by #56476), and Kuadrant and Open Data Hub moved to this
+	// selector for that reason.
+	var out []Object
+	for _, gw := range gateways {
+		one := spec
+		name := m.Name
+		if len(gateways) > 1 {
+			one = proto.Clone(spec).(*networking.EnvoyFilter)
+			name = m.Name + "-" + gw
+		}
+		one.WorkloadSelector = &networking.WorkloadSelector{Labels: map[string]string{compat.GatewayNameLabel: gw}}
+		out = append(out, Object{APIVersion: EnvoyFilterAPIVersion, Kind: KindEnvoyFilter, Name: name, Namespace: m.Namespace,
+			FileName: fileName(KindEnvoyFilter, name, "yaml"), Body: one, Source: b.in.Doc})
+	}
+	return out
+}
+
+// envoyFilterGateways are the Gateways an EnvoyFilter of a filter attached by
+// targetRefs selects, or nil when it reported why there can be none: EnvoyFilter
+// is not supported on waypoints (istio.io docs/ambient/migrate: "EnvoyFilter
+// resources targeting waypoints are not supported"; istiod patches a waypoint like
+// a sidecar, which its own tests use but its docs disown), so only an ingress
+// gateway said to be one (context: gateway) gets one.
+func (b *build) envoyFilterGateways() []string {
+	report := b.rep.Errorf
+	if b.opts.Target == TargetAll {
+		report = b.rep.Warnf
+	}
+	s := &b.f.Spec
+	switch s.Context {
+	case "waypoint":
+		report("spec.context", CodeWaypointFilter, "render with --target wasmplugin: a WasmPlugin with targetRefs is how a waypoint runs a Wasm filter",
+			"an EnvoyFilter cannot target a waypoint: Istio does not support EnvoyFilter on waypoints")
+		return nil
+	case "gateway":
+	default:
+		report("spec.context", CodeWaypointFilter, "set context: gateway if the Gateway is an ingress gateway; for a waypoint render with --target wasmplugin",
+			"an EnvoyFilter for a targetRefs Gateway needs to know it is an ingress gateway: Istio does not support EnvoyFilter on waypoints")
+		return nil
+	}
+	var out []string
+	for i, r := range s.TargetRefs {
+		if r.Kind != "Gateway" || r.Group != compat.GatewayAPIGroup {
+			report(fmt.Sprintf("spec.targetRefs[%d].kind", i), CodeTargetRefsIstio, "target the Gateway, or use --target wasmplugin",
+				"an EnvoyFilter selects a Gateway API gateway's pods by their %s label; a %s has none", compat.GatewayNameLabel, r.Kind)
+			return nil
+		}
+		out = append(out, r.Name)
+	}
+	return out
 }
 
 // listenerMatch matches the chain the filter goes into: for an HTTP filter, the

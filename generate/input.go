@@ -41,6 +41,12 @@ type Options struct {
 	// Envoy is the release a standalone bootstrap is for; the zero value is the Envoy
 	// of the Istio release's proxy.
 	Envoy compat.Envoy
+	// EnvoyGateway is the Envoy Gateway release an EnvoyExtensionPolicy is for; the
+	// zero value is the newest.
+	EnvoyGateway compat.EnvoyGateway
+	// RootNamespace is the mesh's root namespace (meshConfig.rootNamespace), where a
+	// GatewayClass-targeted policy must live; "" means istio-system.
+	RootNamespace string
 	// Workloads are the workload manifests given with the specs; nil = target by label.
 	Workloads []Workload
 	// Check is set when the objects are checked, not written (validate): a fact
@@ -58,4 +64,12 @@ func (o Options) envoy() compat.Envoy {
 		return o.Envoy
 	}
 	return o.Istio.Envoy()
+}
+
+// rootNamespace is the mesh's root namespace.
+func (o Options) rootNamespace() string {
+	if o.RootNamespace != "" {
+		return o.RootNamespace
+	}
+	return compat.DefaultRootNamespace
 }

@@ -12,23 +12,29 @@ import (
 
 // Codes of the generator's findings (WG2000–WG2099).
 const (
-	CodeIstioVersion   = "WG2001" // --istio-version outside what wasmgen can emit
-	CodeDelivery       = "WG2002" // delivery does not fit the module source
-	CodeNeedSHA256     = "WG2003" // hostPath delivery without a sha256
-	CodeTooLarge       = "WG2004" // module too large for a ConfigMap
-	CodeDeliveryIstio  = "WG2005" // delivery needs a newer Istio
-	CodeFeatureIstio   = "WG2006" // a spec field the chosen Istio's proxy does not know
-	CodeLegacyConfig   = "WG2007" // binary config on the legacy (string) dialect
-	CodeWasmPlugin     = "WG2008" // the spec cannot be expressed as a WasmPlugin
-	CodeWasmPluginOld  = "WG2009" // WasmPlugin before Istio 1.12
-	CodePhase          = "WG2010" // phase placement relies on an Istio filter being present
-	CodeEnvoySource    = "WG2011" // the envoy target cannot load the module
-	CodeNoWorkload     = "WG2012" // no workload among the inputs matches the selector
-	CodeAnnotation     = "WG2013" // an existing userVolume annotation is not JSON
-	CodeImageVolume    = "WG2014" // image volumes need a recent Kubernetes
-	CodeInternal       = "WG2015" // a proto could not be marshalled (a wasmgen bug)
-	CodeWorkloadKind   = "WG2016" // a workload of a kind that has no pod template to patch
-	CodeLabelPatchNote = "WG2017" // label-targeted patches replace existing annotations
+	CodeIstioVersion    = "WG2001" // --istio-version outside what wasmgen can emit
+	CodeDelivery        = "WG2002" // delivery does not fit the module source
+	CodeNeedSHA256      = "WG2003" // hostPath delivery without a sha256
+	CodeTooLarge        = "WG2004" // module too large for a ConfigMap
+	CodeDeliveryIstio   = "WG2005" // delivery needs a newer Istio
+	CodeFeatureIstio    = "WG2006" // a spec field the chosen Istio's proxy does not know
+	CodeLegacyConfig    = "WG2007" // binary config on the legacy (string) dialect
+	CodeWasmPlugin      = "WG2008" // the spec cannot be expressed as a WasmPlugin
+	CodeWasmPluginOld   = "WG2009" // WasmPlugin before Istio 1.12
+	CodePhase           = "WG2010" // phase placement relies on an Istio filter being present
+	CodeEnvoySource     = "WG2011" // the envoy target cannot load the module
+	CodeNoWorkload      = "WG2012" // no workload among the inputs matches the selector
+	CodeAnnotation      = "WG2013" // an existing userVolume annotation is not JSON
+	CodeImageVolume     = "WG2014" // image volumes need a recent Kubernetes
+	CodeInternal        = "WG2015" // a proto could not be marshalled (a wasmgen bug)
+	CodeWorkloadKind    = "WG2016" // a workload of a kind that has no pod template to patch
+	CodeLabelPatchNote  = "WG2017" // label-targeted patches replace existing annotations
+	CodeTargetRefsIstio = "WG2018" // targetRefs the chosen Istio does not admit or attach
+	CodeWaypointFilter  = "WG2019" // an EnvoyFilter for a waypoint, or for a Gateway not said to be an ingress
+	CodeEnvoyGateway    = "WG2020" // the spec cannot be an Envoy Gateway EnvoyExtensionPolicy
+	CodeEGVersion       = "WG2021" // a field the chosen Envoy Gateway does not have
+	CodeEGSHA256        = "WG2022" // an image sha256 that is not the OCI manifest digest
+	CodeNoPatches       = "WG2023" // targetRefs: no workload patches are needed
 )
 
 // Object is one generated output: an Istio resource, a Kubernetes object, a
@@ -98,6 +104,7 @@ var steps = []step{
 	{"wasmplugin", []Target{TargetWasmPlugin}, wasmPluginStep},
 	{"configmap", []Target{TargetIstio, TargetWasmPlugin}, configMapStep},
 	{"bootstrap", []Target{TargetEnvoy}, bootstrapStep},
+	{"envoyextensionpolicy", []Target{TargetEnvoyGateway}, envoyGatewayStep},
 }
 
 // Objects compiles checked, defaulted filters into typed objects. It reports every
@@ -220,4 +227,10 @@ var Rules = []diag.Rule{
 	{Code: CodeInternal, Severity: diag.Error, Consumer: "wasmgen", Summary: "a value could not be encoded (a bug of wasmgen)"},
 	{Code: CodeWorkloadKind, Severity: diag.Warning, Consumer: "wasmgen", Summary: "the selector matches a kind wasmgen does not patch"},
 	{Code: CodeLabelPatchNote, Severity: diag.Info, Consumer: "kustomize", Summary: "a label-targeted patch replaces the annotations a workload has"},
+	{Code: CodeTargetRefsIstio, Severity: diag.Error, Consumer: "istiod", Summary: "targetRefs the target Istio does not admit or never attaches (kind, count, release, GatewayClass outside the root namespace)"},
+	{Code: CodeWaypointFilter, Severity: diag.Error, Consumer: "istiod", Summary: "an EnvoyFilter for a waypoint (not supported) or for a Gateway not said to be an ingress gateway"},
+	{Code: CodeEnvoyGateway, Severity: diag.Error, Consumer: "Envoy Gateway", Summary: "the spec cannot be an EnvoyExtensionPolicy (network filter, local module, selector, ports, runtime)"},
+	{Code: CodeEGVersion, Severity: diag.Error, Consumer: "Envoy Gateway", Summary: "a field the target Envoy Gateway release does not have"},
+	{Code: CodeEGSHA256, Severity: diag.Error, Consumer: "Envoy Gateway", Summary: "an image sha256 that is not the OCI manifest digest Envoy Gateway compares it with"},
+	{Code: CodeNoPatches, Severity: diag.Info, Consumer: "wasmgen", Summary: "a waypoint or gateway filter needs no workload patches: istio-agent fetches the module"},
 }

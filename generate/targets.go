@@ -13,7 +13,10 @@ const (
 	TargetIstio      Target = "istio"
 	TargetWasmPlugin Target = "wasmplugin"
 	TargetEnvoy      Target = "envoy"
-	TargetAll        Target = "all"
+	// TargetEnvoyGateway is Envoy Gateway's EnvoyExtensionPolicy: another consumer
+	// than Istio's, so "all" does not include it.
+	TargetEnvoyGateway Target = "envoy-gateway"
+	TargetAll          Target = "all"
 )
 
 // TargetInfo describes one target: the one table every list of targets, their
@@ -29,6 +32,8 @@ type TargetInfo struct {
 	Mesh bool
 	// Kubernetes: its objects are Kubernetes resources (a KRM function can emit them).
 	Kubernetes bool
+	// Alone: only asked for by name; "all" (every Istio and Envoy output) leaves it out.
+	Alone bool
 }
 
 // targetTable lists the targets; TargetAll is every one of them.
@@ -39,6 +44,8 @@ var targetTable = []TargetInfo{
 		Kinds: []string{KindWasmPlugin, KindConfigMap}, Mesh: true, Kubernetes: true},
 	{Name: TargetEnvoy, Help: "a standalone Envoy bootstrap (JSON)",
 		Kinds: []string{KindBootstrap}},
+	{Name: TargetEnvoyGateway, Help: "an Envoy Gateway EnvoyExtensionPolicy (not part of all)",
+		Kinds: []string{KindEnvoyExtensionPolicy}, Kubernetes: true, Alone: true},
 }
 
 // Targets lists the valid --target values, "all" last.
@@ -73,7 +80,20 @@ func TargetHelp(names []string) string {
 }
 
 // includes reports whether t emits what target x emits.
-func (t Target) includes(x Target) bool { return t == x || t == TargetAll }
+func (t Target) includes(x Target) bool {
+	if t == x {
+		return true
+	}
+	if t != TargetAll {
+		return false
+	}
+	for _, info := range targetTable {
+		if info.Name == x {
+			return !info.Alone
+		}
+	}
+	return true
+}
 
 // infos are the targets t stands for.
 func (t Target) infos() []TargetInfo {
@@ -115,7 +135,7 @@ func GeneratedKinds() []string {
 
 // objectOrder is the order of one filter's objects, what a reader looks for first:
 // every kind a target emits, and the workload patches (workloadRank).
-var objectOrder = []string{KindEnvoyFilter, KindWasmPlugin, KindConfigMap, workloadRank, KindBootstrap}
+var objectOrder = []string{KindEnvoyFilter, KindWasmPlugin, KindEnvoyExtensionPolicy, KindConfigMap, workloadRank, KindBootstrap}
 
 const workloadRank = "(workload patch)"
 

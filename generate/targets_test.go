@@ -8,13 +8,13 @@ import (
 
 // TestTargetTable: every list of targets and kinds comes from the one table.
 func TestTargetTable(t *testing.T) {
-	if got := strings.Join(Targets(), ","); got != "istio,wasmplugin,envoy,all" {
+	if got := strings.Join(Targets(), ","); got != "istio,wasmplugin,envoy,envoy-gateway,all" {
 		t.Errorf("Targets() = %s", got)
 	}
-	if got := strings.Join(KubernetesTargets(), ","); got != "istio,wasmplugin,all" {
+	if got := strings.Join(KubernetesTargets(), ","); got != "istio,wasmplugin,envoy-gateway,all" {
 		t.Errorf("KubernetesTargets() = %s", got)
 	}
-	if got := strings.Join(GeneratedKinds(), ","); got != "EnvoyFilter,ConfigMap,WasmPlugin" {
+	if got := strings.Join(GeneratedKinds(), ","); got != "EnvoyFilter,ConfigMap,WasmPlugin,EnvoyExtensionPolicy" {
 		t.Errorf("GeneratedKinds() = %s", got)
 	}
 	for _, info := range targetTable {
@@ -38,8 +38,12 @@ func TestTargetTable(t *testing.T) {
 	if strings.Contains(TargetHelp(KubernetesTargets()), "envoy (") {
 		t.Error("the KRM help offers the envoy target")
 	}
-	if !TargetAll.Mesh() || !TargetIstio.Mesh() || TargetEnvoy.Mesh() {
+	if !TargetAll.Mesh() || !TargetIstio.Mesh() || TargetEnvoy.Mesh() || TargetEnvoyGateway.Mesh() {
 		t.Error("Mesh")
+	}
+	// all is every Istio and Envoy output; Envoy Gateway is another consumer.
+	if !TargetAll.includes(TargetEnvoy) || TargetAll.includes(TargetEnvoyGateway) || !TargetEnvoyGateway.includes(TargetEnvoyGateway) {
+		t.Error("includes: all must leave envoy-gateway out")
 	}
 	if kindRank("Deployment") != kindRank("CronJob") || kindRank(KindEnvoyFilter) >= kindRank("Deployment") || kindRank("Deployment") >= kindRank(KindBootstrap) {
 		t.Error("kindRank: workloads between the mesh kinds and the bootstrap")

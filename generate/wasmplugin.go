@@ -39,6 +39,21 @@ var workloadModes = map[string]typev1beta1.WorkloadMode{
 	"any":      typev1beta1.WorkloadMode_CLIENT_AND_SERVER,
 }
 
+// pluginMode is the WasmPlugin's match mode. Attached by targetRefs: CLIENT for a
+// Gateway API gateway (its listener class is Gateway, whose mode is CLIENT), and
+// none for a waypoint, whose HTTP chains are looked up as SidecarInbound
+// (pilot/pkg/networking/core/listener_waypoint.go) so that CLIENT never matches, or
+// for a Gateway that may be either.
+func (b *build) pluginMode() typev1beta1.WorkloadMode {
+	if b.targeted() {
+		if b.f.Spec.Context == "gateway" {
+			return typev1beta1.WorkloadMode_CLIENT
+		}
+		return typev1beta1.WorkloadMode_UNDEFINED
+	}
+	return workloadModes[b.f.Spec.Context]
+}
+
 // wasmPluginStep emits the WasmPlugin equivalent of the filter, where the spec can
 // be expressed as one.
 func wasmPluginStep(b *build) []Object {
@@ -57,7 +72,9 @@ func wasmPluginStep(b *build) []Object {
 	spec := &extensions.WasmPlugin{
 		PluginName: s.RootID,
 		Phase:      pluginPhases[s.Placement.Phase],
-		Match:      []*extensions.WasmPlugin_TrafficSelector{{Mode: workloadModes[s.Context]}},
+	}
+	if mode := b.pluginMode(); mode != typev1beta1.WorkloadMode_UNDEFINED || len(s.Ports) > 0 {
+		spec.Match = []*extensions.WasmPlugin_TrafficSelector{{Mode: mode}}
 	}
 	switch {
 	case b.opts.Istio.Has(compat.PluginType) && s.Type == "network":
@@ -69,7 +86,17 @@ func wasmPluginStep(b *build) []Object {
 			"a network WasmPlugin needs Istio %s or later (WasmPlugin.type); this render is for Istio %s", compat.PluginType.Since(), b.opts.Istio)
 		return nil
 	}
-	if len(s.Selector.MatchLabels) > 0 {
+	if b.targeted() {
+		refs := b.istioTargetRefs("WasmPlugin", report)
+		if refs == nil {
+			return nil
+		}
+		if b.opts.Istio.Has(compat.TargetRefs) {
+			spec.TargetRefs = refs
+		} else {
+			spec.TargetRef = refs[0] // 1.20–1.21: the single targetRef, a Gateway
+		}
+	} else if len(s.Selector.MatchLabels) > 0 {
 		labels := map[string]string{}
 		for k, v := range s.Selector.MatchLabels {
 			labels[k] = v

@@ -31,6 +31,8 @@ const (
 	CodePriority     = "WG1313"
 	CodeEnvoy        = "WG1314"
 	CodeGatewayPort  = "WG1316"
+	CodeTargetRef    = "WG1317"
+	CodeAttachment   = "WG1318"
 )
 
 var (
@@ -68,12 +70,16 @@ func Check(d *Document, mesh bool) diag.List {
 	c.enum("spec.failStrategy", s.FailStrategy, FailStrategies)
 	c.enum("spec.delivery", s.Delivery, Deliveries)
 	c.ports(s.Ports)
-	if NormalizeContext(s.Context) == "gateway" {
+	// A Gateway API gateway's pods bind the Gateway's listener ports themselves
+	// (istio/istio manifests/charts/istio-control/istio-discovery/files/
+	// kube-gateway.yaml sets net.ipv4.ip_unprivileged_port_start=0).
+	if NormalizeContext(s.Context) == "gateway" && len(s.TargetRefs) == 0 {
 		c.gatewayPorts(s.Ports)
 	}
 	c.placement(s)
 	c.env(s.Env)
 	c.selector(s)
+	c.targetRefs(s)
 	if s.Envoy != nil {
 		c.envoy(s.Envoy)
 	}
@@ -315,7 +321,7 @@ func (c *checker) selector(s *Spec) {
 			c.rep.Errorf("spec.selector.matchLabels", CodeSelector, "", "empty key is not supported in selector")
 		}
 	}
-	if c.mesh && len(s.Selector.MatchLabels) == 0 && NormalizeContext(s.Context) != "gateway" {
+	if c.mesh && len(s.Selector.MatchLabels) == 0 && len(s.TargetRefs) == 0 && NormalizeContext(s.Context) != "gateway" && NormalizeContext(s.Context) != "waypoint" {
 		path := "spec.selector"
 		if !c.d.Has(path) {
 			path = "metadata.name"
@@ -323,6 +329,97 @@ func (c *checker) selector(s *Spec) {
 		c.rep.Warnf(path, CodeSelector, "set selector.matchLabels to the workloads that should run it",
 			"empty selector: the filter applies to every workload in the namespace")
 	}
+}
+
+// targetRefs checks attachment by reference, and the attachments that would
+// silently never apply: istiod ignores a targetRefs policy on a sidecar and a
+// selector policy on a waypoint (pilot/pkg/model/policyattachment.go
+// ShouldAttachPolicy), and a waypoint's HTTP chains look plugins up as
+// SidecarInbound with port 0 (pilot/pkg/networking/core/listener_waypoint.go
+// buildWaypointHTTPFilters; pilot/pkg/model/extensions.go
+// workloadModeForListenerClass, matchPorts).
+func (c *checker) targetRefs(s *Spec) {
+	ctx := NormalizeContext(s.Context)
+	refs := s.TargetRefs
+	if len(refs) == 0 {
+		if ctx == "waypoint" {
+			c.rep.Errorf("spec.context", CodeAttachment, "set spec.targetRefs to the waypoint (kind: Gateway, name: <waypoint>) or to the Services it serves (kind: Service)",
+				"a waypoint never applies a selector policy: istiod attaches policies to waypoints by targetRefs only")
+		}
+		return
+	}
+	if len(s.Selector.MatchLabels) > 0 || c.d.Has("spec.selector") {
+		c.rep.Errorf("spec.targetRefs", CodeAttachment, "keep targetRefs for waypoints and Gateway API gateways, or selector for sidecars",
+			"only one of targetRefs or selector can be set")
+	}
+	switch ctx {
+	case "inbound", "outbound":
+		c.rep.Errorf("spec.context", CodeAttachment, "set context: waypoint (an ambient waypoint) or gateway (a Gateway API gateway), or select sidecars with selector.matchLabels",
+			"targetRefs never reach sidecars: istiod ignores a policy with targetRefs on a workload that is not a Gateway API gateway or waypoint")
+	}
+	if len(refs) > 16 {
+		c.rep.Errorf(fmt.Sprintf("spec.targetRefs[%d]", 16), CodeTargetRef, "split the filter in two",
+			"%d targetRefs; at most 16 are allowed (the CRDs' maxItems)", len(refs))
+	}
+	seen := map[string]int{}
+	for i, r := range refs {
+		p := fmt.Sprintf("spec.targetRefs[%d]", i)
+		if r.Kind == "" {
+			c.rep.Errorf(p+".kind", CodeRequired, "", "missing kind; expected one of %s", strings.Join(TargetKinds, ", "))
+		} else if _, ok := TargetGroups[r.Kind]; !ok {
+			c.rep.Errorf(p+".kind", CodeEnum, diag.DidYouMean(r.Kind, TargetKinds), "unknown kind %q; expected one of %s", r.Kind, strings.Join(TargetKinds, ", "))
+		} else if want := TargetGroups[r.Kind]; r.Group != "" && r.Group != want && !(want == "" && r.Group == "core") {
+			c.rep.Errorf(p+".group", CodeTargetRef, "remove group: it is defaulted from the kind",
+				"group %q does not have kind %s; expected %q", r.Group, r.Kind, want)
+		}
+		if r.Name == "" {
+			c.rep.Errorf(p+".name", CodeRequired, "", "missing name; expected the name of the %s", orKind(r.Kind))
+		}
+		if r.Namespace != "" {
+			c.rep.Errorf(p+".namespace", CodeTargetRef, "put the filter in the namespace of the "+orKind(r.Kind)+" (metadata.namespace) and remove targetRefs[].namespace",
+				"cross namespace referencing is not currently supported")
+		}
+		key := r.Kind + "/" + r.Name + "/" + r.SectionName
+		if j, ok := seen[key]; ok && r.Kind != "" {
+			c.rep.Errorf(p, CodeTargetRef, "remove one of them", "targetRefs[%d] names the %s %s again", j, r.Kind, r.Name)
+		}
+		seen[key] = i
+		switch {
+		case waypointKinds[r.Kind] && ctx == "gateway":
+			c.rep.Errorf(p+".kind", CodeAttachment, "target the gateway itself (kind: Gateway), or set context: waypoint",
+				"a %s target attaches on waypoints only: istiod never matches it on an ingress gateway", r.Kind)
+		case r.Kind == "GatewayClass" && r.Name != "" && r.Name != "istio-waypoint":
+			c.rep.Errorf(p+".name", CodeAttachment, "name: istio-waypoint (every waypoint of the mesh), or target one Gateway",
+				"GatewayClass %q is never matched: istiod attaches a GatewayClass policy only for the class istio-waypoint", r.Name)
+		case routeKinds[r.Kind] && ctx == "waypoint":
+			c.rep.Errorf(p+".kind", CodeAttachment, "target the waypoint (kind: Gateway) or a Service",
+				"a %s target is Envoy Gateway's; an Istio waypoint is attached by Gateway, Service, ServiceEntry or GatewayClass", r.Kind)
+		}
+	}
+	if ctx == "waypoint" || ctx == "any" {
+		for i := range s.Ports {
+			if s.Type == "network" {
+				break // a waypoint's TCP chains pass the service port (buildWaypointNetworkFilters)
+			}
+			hint := "remove ports"
+			if ctx == "any" {
+				hint = "set context: gateway if the Gateway is an ingress gateway, or remove ports"
+			}
+			c.rep.Errorf(fmt.Sprintf("spec.ports[%d]", i), CodeAttachment, hint,
+				"match.ports never matches on a waypoint: its HTTP chains look plugins up without a port")
+		}
+	}
+	if ctx == "waypoint" && s.Type == "network" {
+		c.rep.Warnf("spec.type", CodeAttachment, "use type http for HTTP services",
+			"a network filter runs on a waypoint's TCP chains only: traffic the waypoint handles as HTTP never passes it")
+	}
+}
+
+func orKind(kind string) string {
+	if kind == "" {
+		return "target"
+	}
+	return kind
 }
 
 func (c *checker) envoy(e *EnvoyOptions) {
@@ -381,4 +478,6 @@ var Rules = []diag.Rule{
 	{Code: CodePriority, Severity: diag.Warning, Consumer: "istioctl analyze", Summary: "priority 0 with a relative placement (IST0151)"},
 	{Code: CodeEnvoy, Severity: diag.Error, Consumer: "Envoy", Summary: "spec.envoy.upstream is not host:port"},
 	{Code: CodeGatewayPort, Severity: diag.Warning, Consumer: "Istio gateways", Summary: "a privileged gateway port: gateway listeners bind the container port"},
+	{Code: CodeTargetRef, Severity: diag.Error, Consumer: "Kubernetes / istiod", Summary: "a targetRef the CRDs or istiod refuse: a group not the kind's, a namespace, a duplicate, more than 16"},
+	{Code: CodeAttachment, Severity: diag.Error, Consumer: "istiod", Summary: "an attachment istiod never applies: targetRefs on sidecars, selector on a waypoint, a waypoint-only kind on a gateway, ports on a waypoint"},
 }

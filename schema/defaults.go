@@ -6,7 +6,7 @@ import "github.com/wasmgen/wasmgen/compat"
 var (
 	Runtimes       = []string{"v8", "wamr", "wasmtime", "null"}
 	Types          = []string{"http", "network"}
-	Contexts       = []string{"inbound", "outbound", "gateway", "any"}
+	Contexts       = []string{"inbound", "outbound", "gateway", "waypoint", "any"}
 	FailStrategies = []string{"close", "open"}
 	Deliveries     = []string{"auto", "hostPath", "configMap", "imageVolume", "remote", "agent"}
 	Phases         = []string{"authn", "authz", "stats"}
@@ -59,7 +59,15 @@ func (f *WasmFilter) Default() {
 	}
 	s.Context = NormalizeContext(s.Context)
 	if s.Context == "" {
-		s.Context = "inbound"
+		s.Context = DefaultContext(s.TargetRefs)
+	}
+	for i := range s.TargetRefs {
+		r := &s.TargetRefs[i]
+		if r.Group == "" {
+			r.Group = TargetGroups[r.Kind]
+		} else if r.Group == "core" {
+			r.Group = ""
+		}
 	}
 	if s.FailStrategy == "" {
 		s.FailStrategy = "close"
@@ -92,4 +100,47 @@ func (f *WasmFilter) Default() {
 	if s.Envoy.AdminPort == 0 {
 		s.Envoy.AdminPort = DefaultAdminPort
 	}
+}
+
+// TargetGroups are the groups of the kinds a targetRef names (the default of
+// targetRefs[].group): Istio's allowedTargetRefs (pkg/config/validation) and Envoy
+// Gateway's CEL list (api/v1alpha1/envoyextensionypolicy_types.go).
+var TargetGroups = map[string]string{
+	"Gateway":      compat.GatewayAPIGroup,
+	"GatewayClass": compat.GatewayAPIGroup,
+	"HTTPRoute":    compat.GatewayAPIGroup,
+	"GRPCRoute":    compat.GatewayAPIGroup,
+	"ListenerSet":  compat.GatewayAPIGroup,
+	"Service":      "",
+	"ServiceEntry": "networking.istio.io",
+}
+
+// TargetKinds lists the kinds of TargetGroups in the order messages name them.
+var TargetKinds = []string{"Gateway", "Service", "ServiceEntry", "GatewayClass", "HTTPRoute", "GRPCRoute", "ListenerSet"}
+
+// waypointKinds attach on waypoints only (pilot/pkg/model/policyattachment.go
+// ShouldAttachPolicy: Service, ServiceEntry and GatewayClass need p.IsWaypoint).
+var waypointKinds = map[string]bool{"Service": true, "ServiceEntry": true, "GatewayClass": true}
+
+// routeKinds are Envoy Gateway's: a route is served by a gateway.
+var routeKinds = map[string]bool{"HTTPRoute": true, "GRPCRoute": true, "ListenerSet": true}
+
+// DefaultContext is spec.context's default: inbound for a selector; with targetRefs,
+// waypoint where a kind attaches on waypoints only, gateway for routes, and any (a
+// Gateway that may be a waypoint or an ingress gateway) otherwise.
+func DefaultContext(refs []TargetRef) string {
+	if len(refs) == 0 {
+		return "inbound"
+	}
+	for _, r := range refs {
+		if waypointKinds[r.Kind] {
+			return "waypoint"
+		}
+	}
+	for _, r := range refs {
+		if routeKinds[r.Kind] {
+			return "gateway"
+		}
+	}
+	return "any"
 }

@@ -50,8 +50,15 @@ type Spec struct {
 	ConfigSchema *ConfigSchema `json:"configSchema,omitempty"`
 	// Selector picks the workloads; empty selects every workload in the namespace.
 	Selector Selector `json:"selector,omitempty"`
-	// Context is the listener context: inbound (default), outbound, gateway or any.
-	Context string `json:"context,omitempty" jsonschema:"enum=inbound,enum=outbound,enum=gateway,enum=any,enum=SIDECAR_INBOUND,enum=SIDECAR_OUTBOUND,enum=GATEWAY,enum=ANY"`
+	// TargetRefs attach the filter to Gateway API objects or services instead of
+	// selecting workloads (mutually exclusive with selector): an Istio waypoint or
+	// Gateway API gateway, or an Envoy Gateway Gateway or route.
+	TargetRefs []TargetRef `json:"targetRefs,omitempty" jsonschema:"maxItems=16"`
+	// Context is the listener context: inbound (default), outbound, gateway, waypoint or
+	// any. With targetRefs: gateway (a Gateway API ingress gateway) or waypoint (an
+	// ambient waypoint); the default is waypoint for Service, ServiceEntry and
+	// GatewayClass targets, gateway for routes, and any (either) for a Gateway.
+	Context string `json:"context,omitempty" jsonschema:"enum=inbound,enum=outbound,enum=gateway,enum=waypoint,enum=any,enum=SIDECAR_INBOUND,enum=SIDECAR_OUTBOUND,enum=GATEWAY,enum=ANY"`
 	// Ports restricts the filter to these listener ports.
 	Ports []int `json:"ports,omitempty" jsonschema:"minimum=1,maximum=65535"`
 	// Placement is where the filter goes in the filter chain. Default before the router.
@@ -97,6 +104,23 @@ type ConfigSchema struct {
 // Selector selects workloads by pod labels.
 type Selector struct {
 	MatchLabels map[string]string `json:"matchLabels,omitempty"`
+}
+
+// TargetRef names one object the filter attaches to, in the filter's namespace.
+type TargetRef struct {
+	// Kind: Gateway, Service, ServiceEntry, GatewayClass (Istio), HTTPRoute, GRPCRoute
+	// or ListenerSet (Envoy Gateway).
+	Kind string `json:"kind" jsonschema:"enum=Gateway,enum=Service,enum=ServiceEntry,enum=GatewayClass,enum=HTTPRoute,enum=GRPCRoute,enum=ListenerSet"`
+	// Name of the object.
+	Name string `json:"name" jsonschema:"minLength=1,maxLength=253"`
+	// Group of the kind; defaulted from it ("" for Service, networking.istio.io for
+	// ServiceEntry, gateway.networking.k8s.io otherwise).
+	Group string `json:"group,omitempty"`
+	// SectionName is a listener of the Gateway or a rule of the route (Envoy Gateway
+	// v1.6+).
+	SectionName string `json:"sectionName,omitempty"`
+	// Namespace is refused: no consumer supports cross-namespace references.
+	Namespace string `json:"namespace,omitempty"`
 }
 
 // Placement says where the filter goes: one of before, after, first or phase.

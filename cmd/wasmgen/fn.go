@@ -52,6 +52,7 @@ type krmConfig struct {
 	lim                 *yamltree.Limits
 	importDepth         *int
 	checkTarget         func(io.Writer) (generate.Target, int, bool)
+	attach              func(*generate.Options, io.Writer) error
 	files               *[]string // post-render only
 	namespace           *string   // post-render only
 }
@@ -65,6 +66,7 @@ func krmFlags(fs *pflag.FlagSet, postRender bool) *krmConfig {
 	c.root = fs.String("root", "", "directory that file references must stay inside (default: the working directory)")
 	c.target, c.checkTarget = targetFlag(fs, generate.KubernetesTargets())
 	c.istio = fs.String("istio-version", defaultIstioVersion(), "Istio version whose dialect to emit, e.g. 1.5, 1.8, 1.24")
+	c.attach = attachFlags(fs)
 	c.lim = limitFlags(fs)
 	c.importDepth = importDepthFlag(fs)
 	return c
@@ -99,6 +101,9 @@ func (c *krmConfig) options(fs *pflag.FlagSet, stderr io.Writer) (krm.Options, i
 		},
 		Files: r,
 		Dir:   wd,
+	}
+	if err := c.attach(&opts.Render.Generate, stderr); err != nil {
+		return krm.Options{}, usageError(stderr, fs, "%v", err), false
 	}
 	if c.namespace != nil {
 		opts.DefaultNamespace = *c.namespace

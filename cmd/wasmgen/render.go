@@ -21,6 +21,7 @@ func runRender(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	root := fs.String("root", "", "directory that file references must stay inside (default: the working directory)")
 	_, checkTarget := targetFlag(fs, generate.Targets())
 	versions := versionFlags(fs, "Istio version whose dialect to emit, e.g. 1.5, 1.8, 1.24")
+	attach := attachFlags(fs)
 	format := fs.String("format", "yaml", "stdout format: yaml or json")
 	resolve := fs.Bool("resolve", false, "resolve image tags to digests (the only mode that uses the network)")
 	force := fs.Bool("force", false, "let -o overwrite files that wasmgen did not write")
@@ -64,6 +65,9 @@ func runRender(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		Generate:       generate.Options{Target: target, Istio: minor, Envoy: envoy},
 		Limits:         *lim,
 		MaxImportDepth: *importDepth,
+	}
+	if err := attach(&opts.Generate, stderr); err != nil {
+		return usageError(stderr, fs, "%v", err)
 	}
 	opts.Run = runHook(*run, compile.HostEnvoy(opts.Generate))
 	if *resolve {

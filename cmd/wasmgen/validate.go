@@ -19,6 +19,7 @@ func runValidate(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	listRules := fs.Bool("list-rules", false, "print every finding code (code, severity, whose verdict, what) and exit; with --output json as JSON")
 	root := fs.String("root", "", "directory that file references must stay inside (default: the working directory)")
 	versions := versionFlags(fs, "Istio version to check against, e.g. 1.5, 1.8, 1.24")
+	attach := attachFlags(fs)
 	run := runFlag(fs)
 	lim := limitFlags(fs)
 	if code, done := parseFlags(fs, args, stdout, stderr); done {
@@ -51,6 +52,9 @@ func runValidate(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	// Specs are checked as `render` checks them for its default target.
 	opts := compile.Options{Generate: generate.Options{Target: generate.TargetIstio, Istio: minor, Envoy: envoy}, Limits: *lim, Run: runHook(*run, compile.HostEnvoy(generate.Options{Istio: minor}))}
+	if err := attach(&opts.Generate, stderr); err != nil {
+		return usageError(stderr, fs, "%v", err)
+	}
 	n, found := compile.Check(srcs, r, opts)
 	l.Append(found)
 	l.Sort()
