@@ -124,8 +124,19 @@ func Filters(srcs []Source, files Files, opts Options) ([]generate.Input, diag.L
 			inputs = append(inputs, *in)
 		}
 	}
-	l.Append(schema.Duplicates(docs))
+	l.Append(schema.Duplicates(docs, duplicateScope(opts)))
 	return inputs, l
+}
+
+// duplicateScope is which filters are deployed together. Everything render is given
+// is written out together; validate reads a whole repository, where each directory
+// is its own deployment (kustomize overlays/staging and overlays/prod define the same
+// filter on purpose), so two filters clash there only within one directory.
+func duplicateScope(opts Options) func(*schema.Document) string {
+	if !opts.Generate.Check {
+		return nil
+	}
+	return func(d *schema.Document) string { return filepath.Dir(d.File) }
 }
 
 // dirsOf maps each input's name to the directory its references resolve in.
