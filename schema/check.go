@@ -320,11 +320,8 @@ func (c *checker) selector(s *Spec) {
 		}
 	}
 	if c.mesh && len(s.Selector.MatchLabels) == 0 && NormalizeContext(s.Context) != "gateway" {
-		path := "spec.selector"
-		if !c.d.Has(path) {
-			path = "metadata.name"
-		}
-		c.rep.Warnf(path, CodeSelector, "set selector.matchLabels to the workloads that should run it",
+		// Where there is no selector the finding is at spec (the nearest field there is).
+		c.rep.Warnf("spec.selector", CodeSelector, "set selector.matchLabels to the workloads that should run it",
 			"empty selector: the filter applies to every workload in the namespace")
 	}
 }

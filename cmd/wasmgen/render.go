@@ -59,10 +59,7 @@ func runRender(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	r.MaxBytes = lim.MaxBytes
 	srcs, errs := load.Inputs(*files, stdin, lim.MaxBytes)
 	if len(errs) > 0 {
-		for _, e := range errs {
-			fmt.Fprintf(stderr, "%v\n", e)
-		}
-		return exitInvalid
+		return printFindings(stderr, compile.InputFindings(errs), false)
 	}
 	opts := compile.Options{
 		Generate:       generate.Options{Target: target, Istio: minor, Envoy: envoy},
