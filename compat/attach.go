@@ -14,6 +14,11 @@ const (
 	// (and of a waypoint), naming the Gateway; a pod without it is no Gateway API
 	// gateway (pilot/pkg/model/policyattachment.go workloadGatewayName).
 	GatewayNameLabel = "gateway.networking.k8s.io/gateway-name"
+	// LegacyGatewayNameLabel is the label the pods of a Gateway API gateway carried
+	// before 1.21 (pilot/pkg/config/kube/gateway/templates/deployment.yaml at 1.13.0
+	// through files/kube-gateway.yaml at 1.20.0); istiod calls it
+	// DeprecatedGatewayNameLabel from 1.21 (pkg/config/constants/constants.go).
+	LegacyGatewayNameLabel = "istio.io/gateway-name"
 	// WaypointGatewayClass is the only GatewayClass a policy may target
 	// (pkg/config/constants WaypointGatewayClassName; policyattachment.go).
 	WaypointGatewayClass = "istio-waypoint"
@@ -24,6 +29,16 @@ const (
 	// Gateway's EnvoyExtensionPolicy wasm list too).
 	MaxTargetRefs = 16
 )
+
+// GatewayNameLabelFor is the label that names the Gateway on the pods istiod
+// deploys for it in release v: what an EnvoyFilter's workloadSelector selects a
+// Gateway API gateway by.
+func GatewayNameLabelFor(v Istio) string {
+	if v.Has(GatewayNameLabelK8s) {
+		return GatewayNameLabel
+	}
+	return LegacyGatewayNameLabel
+}
 
 // IstioTarget is a kind an Istio policy may target, as istiod's webhook lists it
 // (allowedTargetRefs), from the release that admits it.

@@ -86,6 +86,18 @@ func TestFeatures(t *testing.T) {
 		{TargetRef, 19, 20, 0},
 		{TargetRefs, 21, 22, 0},
 		{FailReload, 26, 27, 0},
+		{TargetRefService, 21, 22, 0},
+		{TargetRefServiceEntry, 23, 24, 0},
+		{TargetRefGatewayClass, 24, 25, 0},
+		{TargetRefsCRDRules, 23, 24, 0},
+		{TargetRefNamespaceCRD, 22, 23, 0},
+		{TargetRefKindsCRD, 22, 23, 25},
+		{EnvoyFilterTargetRefs, 21, 22, 0},
+		{EnvoyFilterTargetRefsAttach, 26, 27, 0},
+		{TrafficExtension, 29, 30, 0},
+		{WasmPluginFilterPrefix, 20, 21, 0},
+		{WasmPluginFilterPrefixFixed, 25, 26, 0},
+		{GatewayNameLabelK8s, 20, 21, 0},
 	} {
 		if tt.without != 0 && tt.without.Has(tt.f) {
 			t.Errorf("%s: Istio %s has it", tt.f.Name, tt.without)

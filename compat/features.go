@@ -223,6 +223,11 @@ var (
 	// from 1.26; before 1.21 it is plain "<ns>.<name>".
 	WasmPluginFilterPrefix = Feature{Name: "WasmPlugin filter name prefix", IstioSince: 21,
 		Source: "istio/istio pilot/pkg/model/extensions.go at 1.21.0"}
+	// GatewayNameLabelK8s: from 1.21 istiod labels a Gateway API gateway's pods
+	// gateway.networking.k8s.io/gateway-name (and, through 1.29, also the older
+	// istio.io/gateway-name); 1.20 and before only istio.io/gateway-name.
+	GatewayNameLabelK8s = Feature{Name: "gateway-name label gateway.networking.k8s.io/gateway-name", IstioSince: 21,
+		Source: "istio/istio manifests/charts/istio-control/istio-discovery/files/kube-gateway.yaml at 1.20.0 and 1.21.0"}
 	WasmPluginFilterPrefixFixed = Feature{Name: "WasmPlugin filter name prefix spelt right", IstioSince: 26,
 		Source: "istio/istio#55344; pilot/pkg/model/extensions.go at 1.26.0"}
 )

@@ -185,8 +185,9 @@ func envoyFilterStep(b *build) []Object {
 		return []Object{{APIVersion: EnvoyFilterAPIVersion, Kind: KindEnvoyFilter, Name: m.Name, Namespace: m.Namespace,
 			FileName: fileName(KindEnvoyFilter, m.Name, "yaml"), Body: spec, Source: b.in.Doc}}
 	}
-	// A Gateway API gateway's pods carry the gateway-name label on every Istio
-	// release, and a workloadSelector on it attaches exactly there; EnvoyFilter
+	// A Gateway API gateway's pods carry a gateway-name label on every Istio
+	// release (compat.GatewayNameLabelFor), and a workloadSelector on it attaches
+	// exactly there; EnvoyFilter
 	// targetRefs matched every workload of the namespace before 1.27 (istio/istio
 	// #56417, fixed by #56476), and Kuadrant and Open Data Hub moved to this
 	// selector for that reason.
@@ -198,7 +199,7 @@ func envoyFilterStep(b *build) []Object {
 			one = proto.Clone(spec).(*networking.EnvoyFilter)
 			name = m.Name + "-" + gw
 		}
-		one.WorkloadSelector = &networking.WorkloadSelector{Labels: map[string]string{compat.GatewayNameLabel: gw}}
+		one.WorkloadSelector = &networking.WorkloadSelector{Labels: map[string]string{compat.GatewayNameLabelFor(b.opts.Istio): gw}}
 		out = append(out, Object{APIVersion: EnvoyFilterAPIVersion, Kind: KindEnvoyFilter, Name: name, Namespace: m.Namespace,
 			FileName: fileName(KindEnvoyFilter, name, "yaml"), Body: one, Source: b.in.Doc})
 	}
@@ -232,7 +233,7 @@ func (b *build) envoyFilterGateways() []string {
 	for i, r := range s.TargetRefs {
 		if r.Kind != "Gateway" || r.Group != compat.GatewayAPIGroup {
 			report(fmt.Sprintf("spec.targetRefs[%d].kind", i), CodeTargetRefsIstio, "target the Gateway, or use --target wasmplugin",
-				"an EnvoyFilter selects a Gateway API gateway's pods by their %s label; a %s has none", compat.GatewayNameLabel, r.Kind)
+				"an EnvoyFilter selects a Gateway API gateway's pods by their %s label; a %s has none", compat.GatewayNameLabelFor(b.opts.Istio), r.Kind)
 			return nil
 		}
 		out = append(out, r.Name)

@@ -124,6 +124,9 @@ func envoyGatewayStep(b *build) []Object {
 	switch s.Context {
 	case "gateway", "any":
 	default:
+		if !b.in.Doc.Has("spec.context") {
+			break // defaulted from a kind, which is reported below
+		}
 		fail("spec.context", "remove context, or set context: gateway",
 			"an EnvoyExtensionPolicy runs in the gateway's Envoy; context %s does not exist there", s.Context)
 		ok = false
@@ -133,7 +136,7 @@ func envoyGatewayStep(b *build) []Object {
 		ok = false
 	}
 	p := s.Placement
-	if p.Phase != "" || p.First || p.After != "" || (p.Before != "" && p.Before != compat.Router) || s.Priority != nil {
+	if (b.in.Doc.Has("spec.placement") && (p.Phase != "" || p.First || p.After != "" || (p.Before != "" && p.Before != compat.Router))) || s.Priority != nil {
 		b.rep.Warnf("spec.placement", CodeEnvoyGateway, "order filters with EnvoyProxy.spec.filterOrder, or remove placement and priority",
 			"an EnvoyExtensionPolicy cannot place its Wasm extensions: Envoy Gateway puts them after its authentication, ext_proc and Lua filters and before RBAC and rate limiting (internal/xds/translator/httpfilters.go)")
 	}

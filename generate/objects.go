@@ -140,8 +140,19 @@ func Objects(in []Input, opts Options) ([]Object, diag.List) {
 		if mesh {
 			b.d = resolveDelivery(b)
 		}
+		target := opts.Target
+		if opts.Check && target == TargetIstio && b.targeted() && b.f.Spec.Context != "gateway" {
+			// validate checks a spec as render would for its default target, but a
+			// waypoint's filter is a WasmPlugin: an EnvoyFilter is not what anyone
+			// would render for it (envoyFilterGateways says why).
+			target = TargetWasmPlugin
+		}
+		if mesh && b.targeted() && opts.Workloads != nil {
+			b.rep.Infof("spec.targetRefs", CodeNoPatches, "",
+				"no workload patches: istiod deploys waypoints and Gateway API gateways itself, and their istio-agent fetches the module")
+		}
 		for _, s := range steps {
-			if s.on(opts.Target) {
+			if s.on(target) {
 				out = append(out, s.run(b)...)
 			}
 		}

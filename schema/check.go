@@ -340,8 +340,11 @@ func (c *checker) selector(s *Spec) {
 // buildWaypointHTTPFilters; pilot/pkg/model/extensions.go
 // workloadModeForListenerClass, matchPorts).
 func (c *checker) targetRefs(s *Spec) {
-	ctx := NormalizeContext(s.Context)
 	refs := s.TargetRefs
+	ctx := NormalizeContext(s.Context)
+	if ctx == "" {
+		ctx = DefaultContext(refs) // Check runs before Default
+	}
 	if len(refs) == 0 {
 		if ctx == "waypoint" {
 			c.rep.Errorf("spec.context", CodeAttachment, "set spec.targetRefs to the waypoint (kind: Gateway, name: <waypoint>) or to the Services it serves (kind: Service)",

@@ -1,0 +1,94 @@
+package compat
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestAllowedTargetRefs: istiod's allowedTargetRefs as its webhook prints them, at
+// the release tags where the list changed (pkg/config/validation/validation.go at
+// 1.22.0, 1.24.0, 1.25.0; gvk versions from pkg/config/schema/gvk at 1.28.0, 1.29.0).
+func TestAllowedTargetRefs(t *testing.T) {
+	for _, tt := range []struct {
+		v    Istio
+		want string
+	}{
+		{20, "gateway.networking.k8s.io/v1beta1/Gateway"},
+		{22, "core/v1/Service gateway.networking.k8s.io/v1beta1/Gateway"},
+		{24, "core/v1/Service networking.istio.io/v1/ServiceEntry gateway.networking.k8s.io/v1beta1/Gateway"},
+		{28, "core/v1/Service networking.istio.io/v1/ServiceEntry gateway.networking.k8s.io/v1beta1/Gateway gateway.networking.k8s.io/v1beta1/GatewayClass"},
+		{29, "core/v1/Service networking.istio.io/v1/ServiceEntry gateway.networking.k8s.io/v1/Gateway gateway.networking.k8s.io/v1/GatewayClass"},
+	} {
+		if got := strings.Join(tt.v.AllowedTargetRefs(), " "); got != tt.want {
+			t.Errorf("Istio %s: %s, want %s", tt.v, got, tt.want)
+		}
+	}
+	if _, ok := IstioTargetOf("core", "Service"); !ok {
+		t.Error("core/Service is Service")
+	}
+	if _, ok := IstioTargetOf("gateway.networking.k8s.io", "HTTPRoute"); ok {
+		t.Error("HTTPRoute is no Istio target")
+	}
+}
+
+// TestWasmPluginFilterName: the name istiod gives a WasmPlugin's filter, at each
+// boundary (pilot/pkg/model/extensions.go at 1.20.0, 1.21.0, 1.25.0, 1.26.0; 1.30.0
+// with pilot/pkg/config/kube/extensions/translate.go's syntheticMarker).
+func TestWasmPluginFilterName(t *testing.T) {
+	for _, tt := range []struct {
+		v    Istio
+		want string
+	}{
+		{20, "ns.p"},
+		{21, "extenstions.istio.io/wasmplugin/ns.p"},
+		{25, "extenstions.istio.io/wasmplugin/ns.p"},
+		{26, "extensions.istio.io/wasmplugin/ns.p"},
+		{29, "extensions.istio.io/wasmplugin/ns.p"},
+		{30, "extensions.istio.io/trafficextension/ns.p~istio-translated-wasmplugin"},
+	} {
+		if got := WasmPluginFilterName(tt.v, "ns", "p"); got != tt.want {
+			t.Errorf("Istio %s: %s, want %s", tt.v, got, tt.want)
+		}
+	}
+}
+
+func TestGatewayNameLabelFor(t *testing.T) {
+	if GatewayNameLabelFor(20) != "istio.io/gateway-name" || GatewayNameLabelFor(21) != "gateway.networking.k8s.io/gateway-name" || GatewayNameLabelFor(0) != GatewayNameLabel {
+		t.Error("gateway-name label by release")
+	}
+}
+
+// TestEnvoyGateway: the releases and thresholds read in envoyproxy/gateway's
+// EnvoyExtensionPolicy CRD at each tag (hostKeys appears at v1.3.0; the sectionName
+// refusal is there at v1.5.0 and gone at v1.6.0; ListenerSet first at v1.9.0).
+func TestEnvoyGateway(t *testing.T) {
+	for _, tt := range []struct {
+		f             GatewayFeature
+		without, with EnvoyGateway
+	}{
+		{EGWasmEnv, 2, 3},
+		{EGSectionName, 5, 6},
+		{EGListenerSet, 8, 9},
+	} {
+		if tt.without.Has(tt.f) || !tt.with.Has(tt.f) || tt.f.Since != tt.with || tt.f.Source == "" {
+			t.Errorf("%s: %s has it or %s lacks it", tt.f.Name, tt.without, tt.with)
+		}
+	}
+	for in, want := range map[string]string{"1.6": "v1.6", "v1.3.2": "v1.3", "1.9.0-rc.1": "v1.9"} {
+		v, err := ParseEnvoyGateway(in)
+		if err != nil || v.String() != want {
+			t.Errorf("ParseEnvoyGateway(%q) = %v, %v; want %s", in, v, err, want)
+		}
+	}
+	for _, in := range []string{"1.0", "2", "x"} {
+		if _, err := ParseEnvoyGateway(in); err == nil {
+			t.Errorf("ParseEnvoyGateway(%q): no error", in)
+		}
+	}
+	if k, newer := EnvoyGateway(12).Known(); !newer || k != NewestEnvoyGateway {
+		t.Error("Known clamps")
+	}
+	if strings.Contains(strings.Join(EnvoyGateway(8).EGTargetKinds(), ","), "ListenerSet") || !strings.Contains(strings.Join(EnvoyGateway(9).EGTargetKinds(), ","), "ListenerSet") {
+		t.Error("EGTargetKinds")
+	}
+}
