@@ -155,6 +155,7 @@ var envoyFilterRules = []func(*efPass){
 	efDeprecatedFilters,
 	olderPriority,
 	efSelector,
+	efTargetRefs,
 }
 
 // patchRules run over each decoded patch, in order; a rule returning false ends the
@@ -200,6 +201,28 @@ func efSelector(e *efPass) {
 			e.rep.Errorf(yamltree.Index("spec.targetRefs", i), CodeIstioValidation, "", "targetRef name must be set")
 		}
 	}
+}
+
+// efTargetRefs: an EnvoyFilter attached by targetRefs alone, on a release whose
+// istiod does not honour them. Before 1.22 the field does not exist; through 1.26
+// getMatchedEnvoyFilters matched EnvoyFilters by workloadSelector only
+// (pilot/pkg/model/push_context.go at 1.26.0), so one without a selector was
+// applied to every workload of its namespace (istio/istio#56417); 1.27 uses
+// ShouldAttachPolicy (#56476, push_context.go at 1.27.0).
+func efTargetRefs(e *efPass) {
+	ef := e.ef
+	v := e.opts.Istio
+	if len(ef.GetTargetRefs()) == 0 || ef.GetWorkloadSelector() != nil || v.Has(compat.EnvoyFilterTargetRefsAttach) {
+		return
+	}
+	name := ef.GetTargetRefs()[0].GetName()
+	why := fmt.Sprintf("istiod of Istio %s matches EnvoyFilters by workloadSelector only (istio/istio#56417, fixed in %s)", v, compat.EnvoyFilterTargetRefsAttach.Since())
+	if !v.Has(compat.EnvoyFilterTargetRefs) {
+		why = fmt.Sprintf("EnvoyFilter targetRefs exists from Istio %s; Istio %s drops the field", compat.EnvoyFilterTargetRefs.Since(), v)
+	}
+	e.rep.Errorf("spec.targetRefs", CodeEFTargetRefs,
+		fmt.Sprintf("select the gateway's pods instead: workloadSelector: {labels: {%s: %s}}, and remove targetRefs", compat.GatewayNameLabelFor(v), name),
+		"this EnvoyFilter applies to every workload of its namespace, not to its targetRefs: %s", why)
 }
 
 // selectorLabels: istiod's label rules (no empty key, no wildcard), keys in order.

@@ -37,6 +37,8 @@ const (
 	CodeMissingTyped     = "WG7106"
 	CodeV2Bootstrap      = "WG7107"
 	CodeOlderIstio       = "WG7110"
+	CodeNeverAttached    = "WG7111"
+	CodeEFTargetRefs     = "WG7112"
 	CodeIstioValidation  = "IST0106"
 	CodeIstioWarning     = "IST0133"
 )
@@ -81,6 +83,8 @@ var Rules = []diag.Rule{
 	rule(CodeV2Bootstrap, diag.Info, "Envoy", "a v2 bootstrap, which Envoy before 1.17 loads by API boosting: checked against the v2 API's fields and types only"),
 	rule(CodeMissingTyped, diag.Warning, "Envoy", "a filter named without typed_config: Envoy no longer looks extensions up by name"),
 	rule(CodeOlderIstio, diag.Warning, "istiod / Envoy", "a field or kind the target release does not know: the setting does not apply"),
+	rule(CodeNeverAttached, diag.Error, "istiod", "a target or match istiod admits but never attaches: a GatewayClass not istio-waypoint or outside the root namespace, CLIENT mode or ports on a waypoint"),
+	rule(CodeEFTargetRefs, diag.Error, "istiod", "an EnvoyFilter attached by targetRefs alone before Istio 1.27: istiod applies it to every workload of its namespace"),
 	rule(CodeIstioValidation, diag.Error, "istiod webhook", "Istio's validation refuses the resource (its messages)"),
 	rule(CodeIstioWarning, diag.Warning, "istiod webhook", "Istio's validation warns (its messages)"),
 	rule(CodeRelativeOp, diag.Warning, "istioctl analyze", "a relative patch without priority"),

@@ -30,6 +30,17 @@ type Options struct {
 	// Envoy is the Envoy release bootstraps (and other config Envoy reads) are checked
 	// against; the zero value is the Envoy of the Istio release's proxy.
 	Envoy compat.Envoy
+	// RootNamespace is the mesh's root namespace (meshConfig.rootNamespace); ""
+	// means istio-system.
+	RootNamespace string
+}
+
+// rootNamespace is the mesh's root namespace.
+func (o Options) rootNamespace() string {
+	if o.RootNamespace != "" {
+		return o.RootNamespace
+	}
+	return compat.DefaultRootNamespace
 }
 
 // envoy is the Envoy release to check against.

@@ -15,14 +15,6 @@ import (
 	"github.com/google/go-containerregistry/pkg/name"
 )
 
-// allowedTargetRefs are the kinds a WasmPlugin may target, printed as Istio prints them.
-var allowedTargetRefs = []struct{ group, kind, print string }{
-	{"core", "Service", "core/v1/Service"},
-	{"networking.istio.io", "ServiceEntry", "networking.istio.io/v1/ServiceEntry"},
-	{"gateway.networking.k8s.io", "Gateway", "gateway.networking.k8s.io/v1/Gateway"},
-	{"gateway.networking.k8s.io", "GatewayClass", "gateway.networking.k8s.io/v1/GatewayClass"},
-}
-
 // wpPass is the check of one WasmPlugin.
 type wpPass struct {
 	*pass
@@ -62,6 +54,7 @@ func checkWasmPlugin(p *pass) {
 var wasmPluginRules = []func(*wpPass){
 	olderWasmPlugin,
 	wpSelection,
+	wpAttachment,
 	wpURL,
 	wpImage,
 	wpCRD,
@@ -113,7 +106,16 @@ func wpSelection(c *wpPass) {
 		set++
 	}
 	if set > 1 {
-		c.rep.Errorf("spec.targetRefs", CodeIstioValidation, "", "only one of targetRefs or workloadSelector can be set")
+		// 1.20–1.21 have the single targetRef only, and say so (validation.go
+		// validateOneOfSelectorType at 1.21.0 and 1.22.0).
+		field, path := "targetRefs", "spec.targetRefs"
+		if !c.opts.Istio.Has(compat.TargetRefs) {
+			field = "targetRef"
+		}
+		if len(wp.GetTargetRefs()) == 0 {
+			path = "spec.targetRef"
+		}
+		c.rep.Errorf(path, CodeIstioValidation, "", "only one of %s or workloadSelector can be set", field)
 	}
 	if sel := wp.GetSelector(); sel != nil {
 		selectorLabels(c.pass, sel.GetMatchLabels(), "spec.selector.matchLabels")
@@ -121,10 +123,14 @@ func wpSelection(c *wpPass) {
 			c.rep.Warnf("spec.selector", CodeIstioWarning, "", "workload selector specified without labels")
 		}
 	}
-	if r := wp.GetTargetRef(); r != nil {
+	// A field the release does not know is dropped (olderWasmPlugin says so).
+	if r := wp.GetTargetRef(); r != nil && c.opts.Istio.Has(compat.TargetRef) {
 		targetRef(c, r, "spec.targetRef")
 	}
 	for i, r := range wp.GetTargetRefs() {
+		if !c.opts.Istio.Has(compat.TargetRefs) {
+			break
+		}
 		targetRef(c, r, yamltree.Index("spec.targetRefs", i))
 	}
 }
@@ -171,25 +177,97 @@ func wpFields(c *wpPass) {
 	}
 }
 
+// targetRef is istiod's validatePolicyTargetReference of the target release:
+// 1.20–1.21 admit a Gateway only, with their own message; from 1.22 the
+// allowedTargetRefs of the release (pkg/config/validation/validation.go at each tag).
 func targetRef(c *wpPass, r *typev1beta1.PolicyTargetReference, p string) {
+	v := c.opts.Istio
 	if r.GetName() == "" {
 		c.rep.Errorf(p, CodeIstioValidation, "", "targetRef name must be set")
 	}
 	if r.GetNamespace() != "" {
-		c.rep.Errorf(yamltree.Join(p, "namespace"), CodeIstioValidation, "", "targetRef namespace must not be set; cross namespace referencing is not supported")
+		msg := "targetRef namespace must not be set; cross namespace referencing is not supported"
+		if !v.Has(compat.TargetRefNamespaceCRD) {
+			msg = "targetRef namespace must not be set"
+		}
+		c.rep.Errorf(yamltree.Join(p, "namespace"), CodeIstioValidation, "put the WasmPlugin in the target's namespace", "%s", msg)
 	}
-	group := r.GetGroup()
-	if group == "" {
-		group = "core"
+	if !v.Has(compat.TargetRefs) {
+		if r.GetGroup() != compat.GatewayAPIGroup || r.GetKind() != "Gateway" {
+			c.rep.Errorf(yamltree.Join(p, "kind"), CodeIstioValidation, fmt.Sprintf("other kinds need Istio %s or later", compat.TargetRefs.Since()),
+				"targetRef Group and/or Kind don't match; expected: [Group: %s, Kind: Gateway], got: [Group: %s, Kind: %s]", compat.GatewayAPIGroup, r.GetGroup(), r.GetKind())
+		}
+		return
 	}
-	var prints []string
-	ok := false
-	for _, a := range allowedTargetRefs {
-		prints = append(prints, a.print)
-		ok = ok || (a.group == group && a.kind == r.GetKind())
+	t, ok := compat.IstioTargetOf(r.GetGroup(), r.GetKind())
+	if !ok || !v.Has(t.Since) {
+		hint := ""
+		if ok {
+			hint = fmt.Sprintf("a %s target needs Istio %s or later", t.Kind, t.Since.Since())
+		}
+		c.rep.Errorf(yamltree.Join(p, "kind"), CodeIstioValidation, hint, "targetRef must be to one of [%s] but was %s/%s", strings.Join(v.AllowedTargetRefs(), " "), r.GetGroup(), r.GetKind())
 	}
-	if !ok {
-		c.rep.Errorf(yamltree.Join(p, "kind"), CodeIstioValidation, "", "targetRef must be to one of [%s] but was %s/%s", strings.Join(prints, " "), r.GetGroup(), r.GetKind())
+}
+
+// wpAttachment: targets istiod admits but never attaches (pilot/pkg/model/
+// policyattachment.go ShouldAttachPolicy; listener_waypoint.go and extensions.go
+// for what a waypoint's chains match), and the CRD's count limit.
+func wpAttachment(c *wpPass) {
+	wp := c.wp
+	v := c.opts.Istio
+	var refs []*typev1beta1.PolicyTargetReference
+	switch {
+	case len(wp.GetTargetRefs()) > 0 && v.Has(compat.TargetRefs):
+		refs = wp.GetTargetRefs()
+	case wp.GetTargetRef() != nil && v.Has(compat.TargetRef):
+		refs = []*typev1beta1.PolicyTargetReference{wp.GetTargetRef()}
+	}
+	if len(wp.GetTargetRefs()) > compat.MaxTargetRefs && v.Has(compat.TargetRefsCRDRules) {
+		c.rep.Errorf(yamltree.Index("spec.targetRefs", compat.MaxTargetRefs), CodeCRD, "split the WasmPlugin in two",
+			"spec.targetRefs: Too many: %d: must have at most %d items", len(wp.GetTargetRefs()), compat.MaxTargetRefs)
+	}
+	path := func(i int) string {
+		if wp.GetTargetRef() != nil && len(wp.GetTargetRefs()) == 0 {
+			return "spec.targetRef"
+		}
+		return yamltree.Index("spec.targetRefs", i)
+	}
+	ns := yamltree.StringField(yamltree.Field(c.root, "metadata"), "namespace")
+	waypointOnly := len(refs) > 0
+	for i, r := range refs {
+		t, ok := compat.IstioTargetOf(r.GetGroup(), r.GetKind())
+		if !ok || !v.Has(t.Since) {
+			waypointOnly = false
+			continue
+		}
+		waypointOnly = waypointOnly && t.WaypointOnly
+		if t.Kind != "GatewayClass" {
+			continue
+		}
+		if r.GetName() != compat.WaypointGatewayClass {
+			c.rep.Errorf(yamltree.Join(path(i), "name"), CodeNeverAttached, "name: "+compat.WaypointGatewayClass+" (every waypoint of the mesh), or target one Gateway",
+				"GatewayClass %q is never matched: istiod attaches a GatewayClass policy only for the class %s", r.GetName(), compat.WaypointGatewayClass)
+		}
+		if ns != "" && ns != c.opts.rootNamespace() {
+			c.rep.Errorf("metadata.namespace", CodeNeverAttached, fmt.Sprintf("put the WasmPlugin in the mesh's root namespace %s (meshConfig.rootNamespace)", c.opts.rootNamespace()),
+				"a GatewayClass policy applies only from the mesh's root namespace (%s); istiod ignores it in namespace %s", c.opts.rootNamespace(), ns)
+		}
+	}
+	if !waypointOnly {
+		return
+	}
+	// Every target attaches on waypoints only: a waypoint's HTTP chains look
+	// plugins up as SidecarInbound (mode SERVER) without a port.
+	for i, m := range wp.GetMatch() {
+		p := yamltree.Index("spec.match", i)
+		if m.GetMode() == typev1beta1.WorkloadMode_CLIENT {
+			c.rep.Errorf(yamltree.Join(p, "mode"), CodeNeverAttached, "remove match (or use SERVER)",
+				"mode CLIENT never matches on a waypoint: istiod looks a waypoint's plugins up as server-side (inbound)")
+		}
+		if len(m.GetPorts()) > 0 && wp.GetType() != extensions.PluginType_NETWORK {
+			c.rep.Errorf(yamltree.Join(p, "ports"), CodeNeverAttached, "remove ports",
+				"match.ports never matches on a waypoint: its HTTP chains look plugins up without a port")
+		}
 	}
 }
 

@@ -73,7 +73,7 @@ func TestWasmPluginOlderIstio(t *testing.T) {
 		{"type on 1.19", ok + "  type: HTTP\n", 19, "WasmPlugin type exists from Istio 1.20; Istio 1.19 does not know it"},
 		{"type on 1.20", ok + "  type: NETWORK\n", 20, ""},
 		{"targetRef on 1.19", ok + "  targetRef: {kind: Service, name: s}\n", 19, "WasmPlugin targetRef exists from Istio 1.20"},
-		{"targetRef on 1.20", ok + "  targetRef: {kind: Service, name: s}\n", 20, ""},
+		{"targetRef on 1.20", ok + "  targetRef: {kind: Gateway, group: gateway.networking.k8s.io, name: g}\n", 20, ""},
 		{"targetRefs on 1.21", ok + "  targetRefs: [{kind: Service, name: s}]\n", 21, "use the single targetRef on Istio 1.20–1.21"},
 		{"targetRefs on 1.22", ok + "  targetRefs: [{kind: Service, name: s}]\n", 22, ""},
 		{"FAIL_RELOAD on 1.26", ok + "  failStrategy: FAIL_RELOAD\n", 26, "failStrategy FAIL_RELOAD exists from Istio 1.27"},
@@ -125,6 +125,70 @@ func TestAgentAndCRDRules(t *testing.T) {
 			l := checkOne("wp.yaml", parseDocs(t, []byte(tt.doc))[0], Options{Istio: tt.istio})
 			if got := strings.Contains(codes(l), tt.code); got != tt.want {
 				t.Fatalf("want %s %v, got:\n%s", tt.code, tt.want, fmtList(l))
+			}
+		})
+	}
+}
+
+// TestWasmPluginAttachment: istiod's targetRef rules of each release (its messages)
+// and the targets it admits but never attaches, each with a passing case.
+func TestWasmPluginAttachment(t *testing.T) {
+	const ok = "  url: oci://ghcr.io/a/b:v1\n"
+	nsWP := func(ns, spec string) string {
+		return "apiVersion: extensions.istio.io/v1alpha1\nkind: WasmPlugin\nmetadata: {name: p, namespace: " + ns + "}\nspec:\n" + spec
+	}
+	refs := func(n int) string {
+		var b strings.Builder
+		b.WriteString("  targetRefs:\n")
+		for i := range n {
+			b.WriteString("  - {kind: Gateway, group: gateway.networking.k8s.io, name: g" + string(rune('a'+i)) + "}\n")
+		}
+		return b.String()
+	}
+	for _, tt := range []struct {
+		name, doc string
+		opts      Options
+		code, msg string // "" = no findings
+	}{
+		{"Service on 1.20", wp(ok + "  targetRef: {kind: Service, name: s}\n"), Options{Istio: 20}, CodeIstioValidation,
+			"targetRef Group and/or Kind don't match; expected: [Group: gateway.networking.k8s.io, Kind: Gateway], got: [Group: , Kind: Service]"},
+		{"selector and targetRef on 1.21", wp(ok + "  selector: {matchLabels: {a: b}}\n  targetRef: {kind: Gateway, group: gateway.networking.k8s.io, name: g}\n"), Options{Istio: 21}, CodeIstioValidation,
+			"only one of targetRef or workloadSelector can be set"},
+		{"namespace on 1.22", wp(ok + "  targetRefs: [{kind: Service, name: s, namespace: other}]\n"), Options{Istio: 22}, CodeIstioValidation,
+			"targetRef namespace must not be set; put"},
+		{"ServiceEntry on 1.23", wp(ok + "  targetRefs: [{kind: ServiceEntry, group: networking.istio.io, name: s}]\n"), Options{Istio: 23}, CodeIstioValidation,
+			"targetRef must be to one of [core/v1/Service gateway.networking.k8s.io/v1beta1/Gateway] but was networking.istio.io/ServiceEntry"},
+		{"ServiceEntry on 1.24", wp(ok + "  targetRefs: [{kind: ServiceEntry, group: networking.istio.io, name: s}]\n"), Options{Istio: 24}, "", ""},
+		{"GatewayClass on 1.24", nsWP("istio-system", ok+"  targetRefs: [{kind: GatewayClass, group: gateway.networking.k8s.io, name: istio-waypoint}]\n"), Options{Istio: 24}, CodeIstioValidation,
+			"but was gateway.networking.k8s.io/GatewayClass"},
+		{"GatewayClass on 1.25", nsWP("istio-system", ok+"  targetRefs: [{kind: GatewayClass, group: gateway.networking.k8s.io, name: istio-waypoint}]\n"), Options{Istio: 25}, "", ""},
+		{"GatewayClass not istio-waypoint", nsWP("istio-system", ok+"  targetRefs: [{kind: GatewayClass, group: gateway.networking.k8s.io, name: istio}]\n"), Options{}, CodeNeverAttached,
+			`GatewayClass "istio" is never matched`},
+		{"GatewayClass outside the root namespace", nsWP("apps", ok+"  targetRefs: [{kind: GatewayClass, group: gateway.networking.k8s.io, name: istio-waypoint}]\n"), Options{}, CodeNeverAttached,
+			"applies only from the mesh's root namespace (istio-system); istiod ignores it in namespace apps"},
+		{"GatewayClass in another root namespace", nsWP("mesh", ok+"  targetRefs: [{kind: GatewayClass, group: gateway.networking.k8s.io, name: istio-waypoint}]\n"), Options{RootNamespace: "mesh"}, "", ""},
+		{"CLIENT on a waypoint", wp(ok + "  targetRefs: [{kind: Service, name: s}]\n  match: [{mode: CLIENT}]\n"), Options{}, CodeNeverAttached,
+			"mode CLIENT never matches on a waypoint"},
+		{"SERVER on a waypoint", wp(ok + "  targetRefs: [{kind: Service, name: s}]\n  match: [{mode: SERVER}]\n"), Options{}, "", ""},
+		{"CLIENT on a Gateway", wp(ok + "  targetRefs: [{kind: Gateway, group: gateway.networking.k8s.io, name: g}]\n  match: [{mode: CLIENT}]\n"), Options{}, "", ""},
+		{"ports on a waypoint", wp(ok + "  targetRefs: [{kind: Service, name: s}]\n  match: [{ports: [{number: 9080}]}]\n"), Options{}, CodeNeverAttached,
+			"match.ports never matches on a waypoint"},
+		{"ports on a waypoint's TCP chains", wp(ok + "  type: NETWORK\n  targetRefs: [{kind: Service, name: s}]\n  match: [{ports: [{number: 9080}]}]\n"), Options{}, "", ""},
+		{"17 targetRefs", wp(ok + refs(17)), Options{}, CodeCRD, "spec.targetRefs: Too many: 17: must have at most 16 items"},
+		{"17 targetRefs on 1.23", wp(ok + refs(17)), Options{Istio: 23}, "", ""},
+		{"16 targetRefs", wp(ok + refs(16)), Options{}, "", ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			l := run(t, "p.yaml", tt.doc, tt.opts)
+			got := fmtList(l)
+			if tt.code == "" {
+				if len(l) != 0 {
+					t.Fatalf("want no findings, got:\n%s", got)
+				}
+				return
+			}
+			if !strings.Contains(got, tt.msg) || !strings.Contains(got, tt.code) {
+				t.Fatalf("want %s %q, got:\n%s", tt.code, tt.msg, got)
 			}
 		})
 	}
