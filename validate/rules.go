@@ -39,6 +39,8 @@ const (
 	CodeOlderIstio       = "WG7110"
 	CodeNeverAttached    = "WG7111"
 	CodeEFTargetRefs     = "WG7112"
+	CodeEGNeverRuns      = "WG7113"
+	CodeOlderEG          = "WG7114"
 	CodeIstioValidation  = "IST0106"
 	CodeIstioWarning     = "IST0133"
 )
@@ -85,6 +87,8 @@ var Rules = []diag.Rule{
 	rule(CodeOlderIstio, diag.Warning, "istiod / Envoy", "a field or kind the target release does not know: the setting does not apply"),
 	rule(CodeNeverAttached, diag.Error, "istiod", "a target or match istiod admits but never attaches: a GatewayClass not istio-waypoint or outside the root namespace, CLIENT mode or ports on a waypoint"),
 	rule(CodeEFTargetRefs, diag.Error, "istiod", "an EnvoyFilter attached by targetRefs alone before Istio 1.27: istiod applies it to every workload of its namespace"),
+	rule(CodeEGNeverRuns, diag.Error, "Envoy Gateway", "an EnvoyExtensionPolicy's Wasm that never runs: only TCP/UDP/TLS route targets, or a sha256 that can never match"),
+	rule(CodeOlderEG, diag.Warning, "Envoy Gateway", "a field the target Envoy Gateway release does not have: its CRD prunes it"),
 	rule(CodeIstioValidation, diag.Error, "istiod webhook", "Istio's validation refuses the resource (its messages)"),
 	rule(CodeIstioWarning, diag.Warning, "istiod webhook", "Istio's validation warns (its messages)"),
 	rule(CodeRelativeOp, diag.Warning, "istioctl analyze", "a relative patch without priority"),

@@ -30,6 +30,9 @@ type Options struct {
 	// Envoy is the Envoy release bootstraps (and other config Envoy reads) are checked
 	// against; the zero value is the Envoy of the Istio release's proxy.
 	Envoy compat.Envoy
+	// EnvoyGateway is the Envoy Gateway release EnvoyExtensionPolicies are checked
+	// against; the zero value is the newest.
+	EnvoyGateway compat.EnvoyGateway
 	// RootNamespace is the mesh's root namespace (meshConfig.rootNamespace); ""
 	// means istio-system.
 	RootNamespace string
@@ -149,6 +152,7 @@ type kind struct {
 var kinds = []kind{
 	{"EnvoyFilter", ofGroup("EnvoyFilter", "networking.istio.io"), checkEnvoyFilter},
 	{"WasmPlugin", ofGroup("WasmPlugin", "extensions.istio.io"), checkWasmPlugin},
+	{"EnvoyExtensionPolicy", ofGroup("EnvoyExtensionPolicy", "gateway.envoyproxy.io"), checkEnvoyExtensionPolicy},
 	{"Bootstrap", func(_, k string, doc *yaml.Node) bool { return k == "" && isBootstrap(doc) }, checkBootstrap},
 	{"custom bootstrap ConfigMap", isCustomBootstrap, checkCustomBootstrap},
 	{"unknown Istio kind", unknownIstioKind, checkUnknownKind},

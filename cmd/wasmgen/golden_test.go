@@ -54,7 +54,7 @@ func TestGolden(t *testing.T) {
 			compare(t, "out.golden", stdout)
 			compare(t, "err.golden", errText)
 			if code == exitOK && stdout != "" {
-				checkOutput(t, stdout, istioMinorOf(args))
+				checkOutput(t, stdout, checkOptions(args))
 			}
 		})
 	}
@@ -85,13 +85,13 @@ func compare(t *testing.T, name, got string) {
 
 // checkOutput parses rendered YAML back and runs the strict Istio/Envoy checks on
 // every object: a byte comparison alone would bless a wrong golden.
-func checkOutput(t *testing.T, out string, minor compat.Istio) {
+func checkOutput(t *testing.T, out string, opts validate.Options) {
 	t.Helper()
 	docs, errs := compile.Parse([]load.Source{{Name: "out.golden", Data: []byte(out)}}, yamltree.DefaultLimits)
 	if errs.HasErrors() {
 		t.Fatalf("output does not parse: %v", errs)
 	}
-	c := validate.NewChecker(validate.Options{Istio: minor})
+	c := validate.NewChecker(opts)
 	for _, d := range docs {
 		c.Add(d.File, d.Node)
 	}
@@ -101,6 +101,29 @@ func checkOutput(t *testing.T, out string, minor compat.Istio) {
 			t.Errorf("generated object fails validation: %s", f)
 		}
 	}
+}
+
+// checkOptions are the releases (and the mesh's root namespace) a case renders for,
+// which its output is checked against.
+func checkOptions(args []string) validate.Options {
+	o := validate.Options{Istio: istioMinorOf(args), RootNamespace: flagValue(args, "--istio-root-namespace")}
+	if v, err := compat.ParseEnvoyGateway(flagValue(args, "--envoy-gateway-version")); err == nil {
+		o.EnvoyGateway, _ = v.Known()
+	}
+	return o
+}
+
+// flagValue is the value of a flag given as --name=value or --name value.
+func flagValue(args []string, name string) string {
+	for i, a := range args {
+		if v, ok := strings.CutPrefix(a, name+"="); ok {
+			return v
+		}
+		if a == name && i+1 < len(args) {
+			return args[i+1]
+		}
+	}
+	return ""
 }
 
 func istioMinorOf(args []string) compat.Istio {

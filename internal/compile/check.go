@@ -37,7 +37,7 @@ func Check(srcs []load.Source, files Files, opts Options) (Checked, diag.List) {
 	n.Documents = len(filters)
 	inputs, errs := Filters(filters, files, opts)
 	l.Append(errs)
-	checker := validate.NewChecker(validate.Options{Istio: opts.Generate.Istio, Envoy: opts.Generate.Envoy, RootNamespace: opts.Generate.RootNamespace})
+	checker := validate.NewChecker(validate.Options{Istio: opts.Generate.Istio, Envoy: opts.Generate.Envoy, RootNamespace: opts.Generate.RootNamespace, EnvoyGateway: opts.Generate.EnvoyGateway})
 	// A file of a thousand EnvoyFilters is otherwise one core's work.
 	for _, known := range checker.AddAll(others, runtime.GOMAXPROCS(0)) {
 		if known {
