@@ -230,7 +230,7 @@ func (r *run) functionConfig(fc *yaml.RNode) {
 }
 
 // Options a function-input ConfigMap may carry (kpt fn eval -- key=value).
-var configMapKeys = []string{"istio-version", "target"}
+var configMapKeys = []string{"istio-version", "target", "envoy-gateway-version", "istio-root-namespace"}
 
 func (r *run) configMapOptions(fc *yaml.RNode, id *yaml.ResourceIdentifier) {
 	data := fc.GetDataMap()
@@ -257,6 +257,20 @@ func (r *run) configMapOptions(fc *yaml.RNode, id *yaml.ResourceIdentifier) {
 				continue
 			}
 			r.opts.Render.Generate.Target = generate.Target(v)
+		case "envoy-gateway-version":
+			ver, err := compat.ParseEnvoyGateway(v)
+			if err != nil {
+				r.add(diag.Finding{Path: "data.envoy-gateway-version", Severity: diag.Error, Code: CodeIstioVersion, Msg: err.Error()}, id)
+				continue
+			}
+			if known, newer := ver.Known(); newer {
+				r.add(diag.Finding{Path: "data.envoy-gateway-version", Severity: diag.Warning, Code: CodeIstioVersion,
+					Msg: fmt.Sprintf("Envoy Gateway %s is newer than the newest release wasmgen knows; emitting for %s", v, known)}, id)
+				ver = known
+			}
+			r.opts.Render.Generate.EnvoyGateway = ver
+		case "istio-root-namespace":
+			r.opts.Render.Generate.RootNamespace = v
 		default:
 			r.add(diag.Finding{Path: "data." + k, Severity: diag.Warning, Code: CodeFunctionConfig,
 				Msg:  fmt.Sprintf("unknown option %q in the functionConfig ConfigMap; expected one of %s", k, strings.Join(configMapKeys, ", ")),
