@@ -148,6 +148,7 @@ var IstioGroups = map[string][]GroupKind{
 		{"WorkloadGroup", []string{"v1alpha3", "v1beta1", "v1"}},
 	},
 	"extensions.istio.io": {
+		{"TrafficExtension", []string{"v1alpha1"}}, // from 1.30 (validate says so before)
 		{"WasmPlugin", []string{"v1alpha1"}},
 	},
 }

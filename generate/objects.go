@@ -102,7 +102,8 @@ func (s step) on(t Target) bool {
 var steps = []step{
 	{"envoyfilter", []Target{TargetIstio}, envoyFilterStep},
 	{"wasmplugin", []Target{TargetWasmPlugin}, wasmPluginStep},
-	{"configmap", []Target{TargetIstio, TargetWasmPlugin}, configMapStep},
+	{"trafficextension", []Target{TargetTrafficExtension}, trafficExtensionStep},
+	{"configmap", []Target{TargetIstio, TargetWasmPlugin, TargetTrafficExtension}, configMapStep},
 	{"bootstrap", []Target{TargetEnvoy}, bootstrapStep},
 	{"envoyextensionpolicy", []Target{TargetEnvoyGateway}, envoyGatewayStep},
 }

@@ -16,7 +16,9 @@ const (
 	// TargetEnvoyGateway is Envoy Gateway's EnvoyExtensionPolicy: another consumer
 	// than Istio's, so "all" does not include it.
 	TargetEnvoyGateway Target = "envoy-gateway"
-	TargetAll          Target = "all"
+	// TargetTrafficExtension is Istio 1.30's TrafficExtension, asked for by name.
+	TargetTrafficExtension Target = "trafficextension"
+	TargetAll              Target = "all"
 )
 
 // TargetInfo describes one target: the one table every list of targets, their
@@ -44,6 +46,8 @@ var targetTable = []TargetInfo{
 		Kinds: []string{KindWasmPlugin, KindConfigMap}, Mesh: true, Kubernetes: true},
 	{Name: TargetEnvoy, Help: "a standalone Envoy bootstrap (JSON)",
 		Kinds: []string{KindBootstrap}},
+	{Name: TargetTrafficExtension, Help: "an Istio TrafficExtension (Istio 1.30+, not part of all)",
+		Kinds: []string{KindTrafficExtension, KindConfigMap}, Mesh: true, Kubernetes: true, Alone: true},
 	{Name: TargetEnvoyGateway, Help: "an Envoy Gateway EnvoyExtensionPolicy (not part of all)",
 		Kinds: []string{KindEnvoyExtensionPolicy}, Kubernetes: true, Alone: true},
 }
@@ -135,7 +139,7 @@ func GeneratedKinds() []string {
 
 // objectOrder is the order of one filter's objects, what a reader looks for first:
 // every kind a target emits, and the workload patches (workloadRank).
-var objectOrder = []string{KindEnvoyFilter, KindWasmPlugin, KindEnvoyExtensionPolicy, KindConfigMap, workloadRank, KindBootstrap}
+var objectOrder = []string{KindEnvoyFilter, KindWasmPlugin, KindTrafficExtension, KindEnvoyExtensionPolicy, KindConfigMap, workloadRank, KindBootstrap}
 
 const workloadRank = "(workload patch)"
 

@@ -8,13 +8,13 @@ import (
 
 // TestTargetTable: every list of targets and kinds comes from the one table.
 func TestTargetTable(t *testing.T) {
-	if got := strings.Join(Targets(), ","); got != "istio,wasmplugin,envoy,envoy-gateway,all" {
+	if got := strings.Join(Targets(), ","); got != "istio,wasmplugin,envoy,trafficextension,envoy-gateway,all" {
 		t.Errorf("Targets() = %s", got)
 	}
-	if got := strings.Join(KubernetesTargets(), ","); got != "istio,wasmplugin,envoy-gateway,all" {
+	if got := strings.Join(KubernetesTargets(), ","); got != "istio,wasmplugin,trafficextension,envoy-gateway,all" {
 		t.Errorf("KubernetesTargets() = %s", got)
 	}
-	if got := strings.Join(GeneratedKinds(), ","); got != "EnvoyFilter,ConfigMap,WasmPlugin,EnvoyExtensionPolicy" {
+	if got := strings.Join(GeneratedKinds(), ","); got != "EnvoyFilter,ConfigMap,WasmPlugin,TrafficExtension,EnvoyExtensionPolicy" {
 		t.Errorf("GeneratedKinds() = %s", got)
 	}
 	for _, info := range targetTable {
@@ -42,7 +42,7 @@ func TestTargetTable(t *testing.T) {
 		t.Error("Mesh")
 	}
 	// all is every Istio and Envoy output; Envoy Gateway is another consumer.
-	if !TargetAll.includes(TargetEnvoy) || TargetAll.includes(TargetEnvoyGateway) || !TargetEnvoyGateway.includes(TargetEnvoyGateway) {
+	if !TargetAll.includes(TargetEnvoy) || TargetAll.includes(TargetEnvoyGateway) || TargetAll.includes(TargetTrafficExtension) || !TargetEnvoyGateway.includes(TargetEnvoyGateway) {
 		t.Error("includes: all must leave envoy-gateway out")
 	}
 	if kindRank("Deployment") != kindRank("CronJob") || kindRank(KindEnvoyFilter) >= kindRank("Deployment") || kindRank("Deployment") >= kindRank(KindBootstrap) {

@@ -152,6 +152,7 @@ type kind struct {
 var kinds = []kind{
 	{"EnvoyFilter", ofGroup("EnvoyFilter", "networking.istio.io"), checkEnvoyFilter},
 	{"WasmPlugin", ofGroup("WasmPlugin", "extensions.istio.io"), checkWasmPlugin},
+	{"TrafficExtension", ofGroup("TrafficExtension", "extensions.istio.io"), checkTrafficExtension},
 	{"EnvoyExtensionPolicy", ofGroup("EnvoyExtensionPolicy", "gateway.envoyproxy.io"), checkEnvoyExtensionPolicy},
 	{"Bootstrap", func(_, k string, doc *yaml.Node) bool { return k == "" && isBootstrap(doc) }, checkBootstrap},
 	{"custom bootstrap ConfigMap", isCustomBootstrap, checkCustomBootstrap},

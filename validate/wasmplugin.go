@@ -125,13 +125,13 @@ func wpSelection(c *wpPass) {
 	}
 	// A field the release does not know is dropped (olderWasmPlugin says so).
 	if r := wp.GetTargetRef(); r != nil && c.opts.Istio.Has(compat.TargetRef) {
-		targetRef(c, r, "spec.targetRef")
+		targetRef(c.pass, r, "spec.targetRef")
 	}
 	for i, r := range wp.GetTargetRefs() {
 		if !c.opts.Istio.Has(compat.TargetRefs) {
 			break
 		}
-		targetRef(c, r, yamltree.Index("spec.targetRefs", i))
+		targetRef(c.pass, r, yamltree.Index("spec.targetRefs", i))
 	}
 }
 
@@ -180,7 +180,7 @@ func wpFields(c *wpPass) {
 // targetRef is istiod's validatePolicyTargetReference of the target release:
 // 1.20–1.21 admit a Gateway only, with their own message; from 1.22 the
 // allowedTargetRefs of the release (pkg/config/validation/validation.go at each tag).
-func targetRef(c *wpPass, r *typev1beta1.PolicyTargetReference, p string) {
+func targetRef(c *pass, r *typev1beta1.PolicyTargetReference, p string) {
 	v := c.opts.Istio
 	if r.GetName() == "" {
 		c.rep.Errorf(p, CodeIstioValidation, "", "targetRef name must be set")
@@ -214,20 +214,36 @@ func targetRef(c *wpPass, r *typev1beta1.PolicyTargetReference, p string) {
 // for what a waypoint's chains match), and the CRD's count limit.
 func wpAttachment(c *wpPass) {
 	wp := c.wp
+	var match []trafficSelector
+	for _, m := range wp.GetMatch() {
+		match = append(match, m)
+	}
+	attachment(c.pass, wp.GetTargetRef(), wp.GetTargetRefs(), match, wp.GetType() == extensions.PluginType_NETWORK, "WasmPlugin")
+}
+
+// trafficSelector is a WasmPlugin's or a TrafficExtension's match entry.
+type trafficSelector interface {
+	GetMode() typev1beta1.WorkloadMode
+	GetPorts() []*typev1beta1.PortSelector
+}
+
+// attachment is wpAttachment's rules over a policy's targets and match (kind names
+// the policy in hints).
+func attachment(c *pass, one *typev1beta1.PolicyTargetReference, many []*typev1beta1.PolicyTargetReference, match []trafficSelector, network bool, kind string) {
 	v := c.opts.Istio
 	var refs []*typev1beta1.PolicyTargetReference
 	switch {
-	case len(wp.GetTargetRefs()) > 0 && v.Has(compat.TargetRefs):
-		refs = wp.GetTargetRefs()
-	case wp.GetTargetRef() != nil && v.Has(compat.TargetRef):
-		refs = []*typev1beta1.PolicyTargetReference{wp.GetTargetRef()}
+	case len(many) > 0 && v.Has(compat.TargetRefs):
+		refs = many
+	case one != nil && v.Has(compat.TargetRef):
+		refs = []*typev1beta1.PolicyTargetReference{one}
 	}
-	if len(wp.GetTargetRefs()) > compat.MaxTargetRefs && v.Has(compat.TargetRefsCRDRules) {
-		c.rep.Errorf(yamltree.Index("spec.targetRefs", compat.MaxTargetRefs), CodeCRD, "split the WasmPlugin in two",
-			"spec.targetRefs: Too many: %d: must have at most %d items", len(wp.GetTargetRefs()), compat.MaxTargetRefs)
+	if len(many) > compat.MaxTargetRefs && v.Has(compat.TargetRefsCRDRules) {
+		c.rep.Errorf(yamltree.Index("spec.targetRefs", compat.MaxTargetRefs), CodeCRD, "split the "+kind+" in two",
+			"spec.targetRefs: Too many: %d: must have at most %d items", len(many), compat.MaxTargetRefs)
 	}
 	path := func(i int) string {
-		if wp.GetTargetRef() != nil && len(wp.GetTargetRefs()) == 0 {
+		if one != nil && len(many) == 0 {
 			return "spec.targetRef"
 		}
 		return yamltree.Index("spec.targetRefs", i)
@@ -249,7 +265,7 @@ func wpAttachment(c *wpPass) {
 				"GatewayClass %q is never matched: istiod attaches a GatewayClass policy only for the class %s", r.GetName(), compat.WaypointGatewayClass)
 		}
 		if ns != "" && ns != c.opts.rootNamespace() {
-			c.rep.Errorf("metadata.namespace", CodeNeverAttached, fmt.Sprintf("put the WasmPlugin in the mesh's root namespace %s (meshConfig.rootNamespace)", c.opts.rootNamespace()),
+			c.rep.Errorf("metadata.namespace", CodeNeverAttached, fmt.Sprintf("put the %s in the mesh's root namespace %s (meshConfig.rootNamespace)", kind, c.opts.rootNamespace()),
 				"a GatewayClass policy applies only from the mesh's root namespace (%s); istiod ignores it in namespace %s", c.opts.rootNamespace(), ns)
 		}
 	}
@@ -258,13 +274,13 @@ func wpAttachment(c *wpPass) {
 	}
 	// Every target attaches on waypoints only: a waypoint's HTTP chains look
 	// plugins up as SidecarInbound (mode SERVER) without a port.
-	for i, m := range wp.GetMatch() {
+	for i, m := range match {
 		p := yamltree.Index("spec.match", i)
 		if m.GetMode() == typev1beta1.WorkloadMode_CLIENT {
 			c.rep.Errorf(yamltree.Join(p, "mode"), CodeNeverAttached, "remove match (or use SERVER)",
 				"mode CLIENT never matches on a waypoint: istiod looks a waypoint's plugins up as server-side (inbound)")
 		}
-		if len(m.GetPorts()) > 0 && wp.GetType() != extensions.PluginType_NETWORK {
+		if len(m.GetPorts()) > 0 && !network {
 			c.rep.Errorf(yamltree.Join(p, "ports"), CodeNeverAttached, "remove ports",
 				"match.ports never matches on a waypoint: its HTTP chains look plugins up without a port")
 		}
@@ -272,26 +288,29 @@ func wpAttachment(c *wpPass) {
 }
 
 // wpURL: the module URL as istiod parses it.
-func wpURL(c *wpPass) {
-	wp := c.wp
-	raw := wp.GetUrl()
+func wpURL(c *wpPass) { moduleURL(c.pass, "spec", c.wp.GetUrl(), c.wp.GetSha256()) }
+
+// moduleURL is istiod's validateWasmPluginURL of a WasmPlugin's or a
+// TrafficExtension's module (base is the path of the object holding url).
+func moduleURL(c *pass, base, raw, sha string) {
+	at := yamltree.Join(base, "url")
 	if raw == "" {
-		c.rep.Errorf("spec", CodeIstioValidation, "", "url field needs to be set")
+		c.rep.Errorf(base, CodeIstioValidation, "", "url field needs to be set")
 		return
 	}
 	u, err := strictParseURL(raw)
 	if err != nil {
-		c.rep.Errorf("spec.url", CodeIstioValidation, "", "%v", err)
+		c.rep.Errorf(at, CodeIstioValidation, "", "%v", err)
 		return
 	}
 	switch u.Scheme {
 	case "", "file", "http", "https", "oci":
 	default:
-		c.rep.Errorf("spec.url", CodeIstioValidation, "", "url contains unsupported scheme: %s", u.Scheme)
+		c.rep.Errorf(at, CodeIstioValidation, "", "url contains unsupported scheme: %s", u.Scheme)
 		return
 	}
-	if (u.Scheme == "http" || u.Scheme == "https") && strings.Contains(raw, "://") && wp.GetSha256() == "" {
-		c.rep.Warnf("spec.url", CodeWasmPluginNoSHA, "add spec.sha256 (sha256sum of the .wasm file)",
+	if (u.Scheme == "http" || u.Scheme == "https") && strings.Contains(raw, "://") && sha == "" {
+		c.rep.Warnf(at, CodeWasmPluginNoSHA, "add "+yamltree.Join(base, "sha256")+" (sha256sum of the .wasm file)",
 			"module is fetched over %s without sha256, so the proxy cannot verify what it downloads", u.Scheme)
 	}
 }
@@ -301,8 +320,9 @@ func wpURL(c *wpPass) {
 // rest with go-containerregistry's name.ParseReference (pkg/wasm/imagefetcher.go);
 // a reference it refuses is never fetched, and the proxy never gets the filter
 // (istiod's webhook only runs url.Parse, so it admits it).
-func wpImage(c *wpPass) {
-	raw := c.wp.GetUrl()
+func wpImage(c *wpPass) { moduleImage(c.pass, "spec", c.wp.GetUrl()) }
+
+func moduleImage(c *pass, base, raw string) {
 	if raw == "" {
 		return
 	}
@@ -311,7 +331,7 @@ func wpImage(c *wpPass) {
 		return
 	}
 	if _, err := name.ParseReference(ref); err != nil {
-		c.rep.Errorf("spec.url", CodeWasmPluginImage, "replace it with the module image's [registry/]repository[:tag][@sha256:digest] (lower case; `wasmgen package --push` prints it)",
+		c.rep.Errorf(yamltree.Join(base, "url"), CodeWasmPluginImage, "replace it with the module image's [registry/]repository[:tag][@sha256:digest] (lower case; `wasmgen package --push` prints it)",
 			"the istio-agent cannot parse %q as an image reference (%v), so it never fetches the module and the proxy never gets the filter", ref, err)
 	}
 }

@@ -47,7 +47,7 @@ func TestConfigMapOptions(t *testing.T) {
 	}{
 		{"istio-version: '2.0'", diag.Error, "data.istio-version", "invalid Istio version"},
 		{"istio-version: '1.99'", diag.Warning, "data.istio-version", "newer than the newest release"},
-		{"target: envoy", diag.Error, "data.target", "expected one of istio, wasmplugin, envoy-gateway, all"},
+		{"target: envoy", diag.Error, "data.target", "expected one of istio, wasmplugin, trafficextension, envoy-gateway, all"},
 		{"envoy-gateway-version: '1.0'", diag.Error, "data.envoy-gateway-version", "Envoy Gateway 1.0 is not supported"},
 		{"envoy-gateway-version: '1.40'", diag.Warning, "data.envoy-gateway-version", "newer than the newest release"},
 	} {
