@@ -112,6 +112,25 @@ func WasmPluginFilterName(v Istio, ns, name string) string {
 	return ns + "." + name
 }
 
+// ParseWasmPluginFilterName reads a WasmPlugin filter name of any release's
+// prefixed spelling (1.21 on) back into the plugin's namespace and name; the bare
+// "ns.name" of 1.20 and before is any filter's name and is not read.
+func ParseWasmPluginFilterName(filter string) (ns, name string, ok bool) {
+	for _, prefix := range []string{"extenstions.istio.io/wasmplugin/", "extensions.istio.io/wasmplugin/", "extensions.istio.io/trafficextension/"} {
+		rest, found := strings.CutPrefix(filter, prefix)
+		if !found {
+			continue
+		}
+		rest, synthetic := strings.CutSuffix(rest, "~istio-translated-wasmplugin")
+		if prefix == "extensions.istio.io/trafficextension/" && !synthetic {
+			return "", "", false // a TrafficExtension's own filter, not a WasmPlugin's
+		}
+		ns, name, ok = strings.Cut(rest, ".")
+		return ns, name, ok && ns != "" && name != ""
+	}
+	return "", "", false
+}
+
 // EnvoyGateway is an Envoy Gateway release line 1.N by its minor number; the zero
 // value is the newest wasmgen knows.
 type EnvoyGateway int

@@ -49,6 +49,17 @@ func TestWasmPluginFilterName(t *testing.T) {
 		if got := WasmPluginFilterName(tt.v, "ns", "p"); got != tt.want {
 			t.Errorf("Istio %s: %s, want %s", tt.v, got, tt.want)
 		}
+		if ns, name, ok := ParseWasmPluginFilterName(tt.want); tt.v > 20 && (ns != "ns" || name != "p" || !ok) {
+			t.Errorf("ParseWasmPluginFilterName(%q) = %q, %q, %v", tt.want, ns, name, ok)
+		}
+	}
+}
+
+func TestParseWasmPluginFilterNameOthers(t *testing.T) {
+	for _, n := range []string{"ns.p", "envoy.filters.http.wasm", "extensions.istio.io/trafficextension/ns.lua", "extensions.istio.io/wasmplugin/nodot"} {
+		if _, _, ok := ParseWasmPluginFilterName(n); ok {
+			t.Errorf("%q read as a WasmPlugin's filter", n)
+		}
 	}
 }
 

@@ -268,3 +268,29 @@ func (c *egCRD) admit(body any) error {
 	}
 	return nil
 }
+
+// TestPlacementRelativeToWasmPlugin: a placement naming a WasmPlugin inserts
+// relative to that plugin's filter as istiod of each release names it.
+func TestPlacementRelativeToWasmPlugin(t *testing.T) {
+	for _, tt := range []struct {
+		v    compat.Istio
+		ref  string
+		want string
+	}{
+		{20, "WasmPlugin/authz", "bookinfo.authz"},
+		{21, "WasmPlugin/authz", "extenstions.istio.io/wasmplugin/bookinfo.authz"},
+		{26, "WasmPlugin/istio-system/authz", "extensions.istio.io/wasmplugin/istio-system.authz"},
+		{30, "WasmPlugin/authz", "extensions.istio.io/trafficextension/bookinfo.authz~istio-translated-wasmplugin"},
+		{30, "envoy.filters.http.rbac", "envoy.filters.http.rbac"},
+	} {
+		in := input(t, "f", "module: {path: f.wasm}", "placement: {after: '"+tt.ref+"'}")
+		objs, l := render(t, Options{Istio: tt.v}, in)
+		if l.HasErrors() {
+			t.Fatalf("%s: %v", tt.ref, l)
+		}
+		p := insertPatches(envoyFilter(t, objs))[0]
+		if got := p.Match.GetListener().GetFilterChain().GetFilter().GetSubFilter().GetName(); got != tt.want || p.Patch.Operation.String() != "INSERT_AFTER" {
+			t.Errorf("Istio %s, after %s: subFilter %q (%s), want %q", tt.v, tt.ref, got, p.Patch.Operation, tt.want)
+		}
+	}
+}

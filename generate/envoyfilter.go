@@ -3,6 +3,7 @@ package generate
 import (
 	"fmt"
 	"net"
+	"strings"
 	"time"
 
 	udpa "github.com/cncf/xds/go/udpa/type/v1"
@@ -68,7 +69,7 @@ func (b *build) placement() placement {
 	case p.First:
 		return placement{op: networking.EnvoyFilter_Patch_INSERT_FIRST}
 	case p.After != "":
-		return placement{op: networking.EnvoyFilter_Patch_INSERT_AFTER, reference: p.After}
+		return placement{op: networking.EnvoyFilter_Patch_INSERT_AFTER, reference: b.placementRef(p.After)}
 	case p.Phase != "":
 		ref := phaseFilters[p.Phase]
 		if network {
@@ -86,7 +87,23 @@ func (b *build) placement() placement {
 	if before == "" {
 		before = schema.DefaultRouter
 	}
-	return placement{op: networking.EnvoyFilter_Patch_INSERT_BEFORE, reference: before}
+	return placement{op: networking.EnvoyFilter_Patch_INSERT_BEFORE, reference: b.placementRef(before)}
+}
+
+// placementRef is the Envoy filter a placement names: WasmPlugin/NAME (the filter's
+// namespace) or WasmPlugin/NAMESPACE/NAME is that WasmPlugin's filter as istiod of
+// the target release names it (compat.WasmPluginFilterName: the name changed in
+// 1.21, 1.26 and 1.30); anything else is an Envoy filter name as written.
+func (b *build) placementRef(ref string) string {
+	rest, ok := strings.CutPrefix(ref, schema.WasmPluginRef)
+	if !ok {
+		return ref
+	}
+	ns, name, ok := strings.Cut(rest, "/")
+	if !ok {
+		ns, name = b.f.Metadata.Namespace, rest
+	}
+	return compat.WasmPluginFilterName(b.opts.Istio, ns, name)
 }
 
 func (p placement) relative() bool {

@@ -102,6 +102,10 @@ func (f *WasmFilter) Default() {
 	}
 }
 
+// WasmPluginRef prefixes a placement that names a WasmPlugin (WasmPlugin/NAME or
+// WasmPlugin/NAMESPACE/NAME) rather than an Envoy filter.
+const WasmPluginRef = "WasmPlugin/"
+
 // TargetGroups are the groups of the kinds a targetRef names (the default of
 // targetRefs[].group): Istio's allowedTargetRefs (pkg/config/validation) and Envoy
 // Gateway's CEL list (api/v1alpha1/envoyextensionypolicy_types.go).

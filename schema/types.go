@@ -126,8 +126,10 @@ type TargetRef struct {
 // Placement says where the filter goes: one of before, after, first or phase.
 type Placement struct {
 	// Before inserts the filter before the named filter (default envoy.filters.http.router).
+	// WasmPlugin/NAME or WasmPlugin/NAMESPACE/NAME names a WasmPlugin's filter, as
+	// istiod of the target release names it.
 	Before string `json:"before,omitempty"`
-	// After inserts the filter after the named filter.
+	// After inserts the filter after the named filter (WasmPlugin/NAME as for before).
 	After string `json:"after,omitempty"`
 	// First inserts the filter first in the chain.
 	First bool `json:"first,omitempty"`

@@ -524,6 +524,16 @@ func legacyNamedConfig(pp *patchPass, applyTo networking.EnvoyFilter_ApplyTo, vp
 // deprecated one never does. Either way the patch is skipped without a word.
 func matchName(pp *patchPass, path string, chain compat.Chain, name string) {
 	v := pp.opts.Istio
+	// A WasmPlugin's filter is named by release (pilot/pkg/model/extensions.go:
+	// the prefix changed in 1.21, 1.26 and 1.30); another release's spelling is a
+	// filter that never exists.
+	if ns, plugin, ok := compat.ParseWasmPluginFilterName(name); ok {
+		if want := compat.WasmPluginFilterName(v, ns, plugin); want != name {
+			pp.rep.Errorf(path, CodeMatchName, fmt.Sprintf("match %q (wasmgen writes it for you with placement before/after: WasmPlugin/%s/%s)", want, ns, plugin),
+				"istiod %s names the filter of WasmPlugin %s/%s %q: a match on %q never applies, and istiod skips the patch silently", v, ns, plugin, want, name)
+		}
+		return
+	}
 	if v.Has(compat.LegacyNames) {
 		if old := compat.LegacyName(chain, name); old != name {
 			pp.rep.Errorf(path, CodeMatchName, fmt.Sprintf("match %q, the name Istio %s's proxy has", old, v),
