@@ -235,14 +235,15 @@ func (b *build) envoyFilterGateways() []string {
 		report = b.rep.Warnf
 	}
 	s := &b.f.Spec
+	at := at(b, "spec.context", "spec.targetRefs") // the context may be defaulted from the kinds
 	switch s.Context {
 	case "waypoint":
-		report("spec.context", CodeWaypointFilter, "render with --target wasmplugin: a WasmPlugin with targetRefs is how a waypoint runs a Wasm filter",
+		report(at, CodeWaypointFilter, "render with --target wasmplugin: a WasmPlugin with targetRefs is how a waypoint runs a Wasm filter",
 			"an EnvoyFilter cannot target a waypoint: Istio does not support EnvoyFilter on waypoints")
 		return nil
 	case "gateway":
 	default:
-		report("spec.context", CodeWaypointFilter, "set context: gateway if the Gateway is an ingress gateway; for a waypoint render with --target wasmplugin",
+		report(at, CodeWaypointFilter, "set context: gateway if the Gateway is an ingress gateway; for a waypoint render with --target wasmplugin",
 			"an EnvoyFilter for a targetRefs Gateway needs to know it is an ingress gateway: Istio does not support EnvoyFilter on waypoints")
 		return nil
 	}
