@@ -51,6 +51,13 @@ func (b *build) istioTargetRefs(kind string, report func(path, code, hint, forma
 			ok = false
 			continue
 		}
+		if r.SectionName != "" {
+			// istio/api type/v1beta1/selector.proto PolicyTargetReference: group,
+			// kind, name, namespace; the CRD prunes anything else.
+			report(p+".sectionName", CodeTargetRefsIstio, "remove sectionName (it is Envoy Gateway's), or use --target envoy-gateway",
+				"an Istio policy's targetRefs have no sectionName: it attaches to the whole %s", r.Kind)
+			ok = false
+		}
 		since := t.Since
 		if t.Kind != "Gateway" && !v.Has(compat.TargetRefs) {
 			since = compat.TargetRefs

@@ -294,3 +294,22 @@ func TestPlacementRelativeToWasmPlugin(t *testing.T) {
 		}
 	}
 }
+
+// TestIstioSectionName: Istio's PolicyTargetReference has no sectionName, so a
+// WasmPlugin cannot carry one; Envoy Gateway's can (TestEnvoyExtensionPolicyAgainstCRD).
+func TestIstioSectionName(t *testing.T) {
+	in := targeted(t, "f", "ingress", "module: {image: "+testImage+"}", "context: gateway", "targetRefs: [{kind: Gateway, name: gw, sectionName: https}]")
+	if _, l := render(t, Options{Target: TargetWasmPlugin}, in); !hasCode(l, CodeTargetRefsIstio, diag.Error) {
+		t.Errorf("findings: %v", l)
+	}
+}
+
+// TestCheckTargetsRoutesAsEnvoyGateway: validate reads a spec targeting a route as
+// the EnvoyExtensionPolicy it renders to.
+func TestCheckTargetsRoutesAsEnvoyGateway(t *testing.T) {
+	in := targeted(t, "f", "apps", "module: {image: "+testImage+"}", "targetRefs: [{kind: HTTPRoute, name: backend}]")
+	objs, l := render(t, Options{Target: TargetIstio, Check: true}, in)
+	if l.HasErrors() || len(find(objs, KindEnvoyExtensionPolicy)) != 1 {
+		t.Errorf("validate: %v, %d objects", l, len(objs))
+	}
+}

@@ -135,18 +135,12 @@ func Objects(in []Input, opts Options) ([]Object, diag.List) {
 	var mounts []filterMounts
 	for _, x := range sorted {
 		b := &build{in: x, opts: opts, f: &x.Doc.Filter, diags: &l, rep: diag.NewReporter(x.Doc, &l)}
-		mesh := opts.Target.Mesh()
+		target := b.target()
+		mesh := target.Mesh()
 		// How the module reaches a sidecar matters only for mesh targets; a
 		// standalone bootstrap reads the module itself (bootstrapStep).
 		if mesh {
 			b.d = resolveDelivery(b)
-		}
-		target := opts.Target
-		if opts.Check && target == TargetIstio && b.targeted() && b.f.Spec.Context != "gateway" {
-			// validate checks a spec as render would for its default target, but a
-			// waypoint's filter is a WasmPlugin: an EnvoyFilter is not what anyone
-			// would render for it (envoyFilterGateways says why).
-			target = TargetWasmPlugin
 		}
 		if mesh && b.targeted() && opts.Workloads != nil {
 			b.rep.Infof("spec.targetRefs", CodeNoPatches, "",
@@ -165,6 +159,28 @@ func Objects(in []Input, opts Options) ([]Object, diag.List) {
 	sortObjects(out)
 	uniqueFileNames(out)
 	return out, l
+}
+
+// target is what the filter is built as. validate (Options.Check) checks a spec as
+// render would for its default target, but a filter attached by targetRefs is
+// only ever rendered as the object of its consumer: an Envoy Gateway
+// EnvoyExtensionPolicy where it targets a route (HTTPRoute, GRPCRoute, ListenerSet
+// are Envoy Gateway's targets), else a WasmPlugin unless it is for a Gateway API
+// ingress gateway (envoyFilterGateways says why an EnvoyFilter is not).
+func (b *build) target() Target {
+	t := b.opts.Target
+	if !b.opts.Check || t != TargetIstio || !b.targeted() {
+		return t
+	}
+	for _, r := range b.f.Spec.TargetRefs {
+		if schema.IsRouteKind(r.Kind) {
+			return TargetEnvoyGateway
+		}
+	}
+	if b.f.Spec.Context != "gateway" {
+		return TargetWasmPlugin
+	}
+	return t
 }
 
 // sortObjects orders by filter namespace/name, then kind, then object name.

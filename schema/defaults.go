@@ -129,6 +129,10 @@ var waypointKinds = map[string]bool{"Service": true, "ServiceEntry": true, "Gate
 // routeKinds are Envoy Gateway's: a route is served by a gateway.
 var routeKinds = map[string]bool{"HTTPRoute": true, "GRPCRoute": true, "ListenerSet": true}
 
+// IsRouteKind reports whether kind is one of Envoy Gateway's targets that no Istio
+// policy takes (a route or a ListenerSet).
+func IsRouteKind(kind string) bool { return routeKinds[kind] }
+
 // DefaultContext is spec.context's default: inbound for a selector; with targetRefs,
 // waypoint where a kind attaches on waypoints only, gateway for routes, and any (a
 // Gateway that may be a waypoint or an ingress gateway) otherwise.

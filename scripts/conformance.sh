@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Runs Istio's own validation over every golden output: `istioctl validate` must
+# Runs Istio's own validation over every golden output (EnvoyFilter, WasmPlugin,
+# TrafficExtension; EnvoyExtensionPolicies are checked against Envoy Gateway's CRDs by
+# generate's TestEnvoyExtensionPolicyAgainstCRD): `istioctl validate` must
 # accept each object and `istioctl analyze --use-kube=false` must report nothing
 # beyond IST0133 (EnvoyFilter exposes internal implementation details), which it
 # always reports for EnvoyFilters. This istioctl is current Istio: for the legacy
@@ -14,7 +16,7 @@ trap 'rm -rf "$tmp"' EXIT
 fail=0
 n=0
 for out in testdata/golden/*/out.golden; do
-	grep -q '^kind: \(EnvoyFilter\|WasmPlugin\)' "$out" || continue
+	grep -q '^kind: \(EnvoyFilter\|WasmPlugin\|TrafficExtension\)' "$out" || continue
 	n=$((n + 1))
 	case=$(basename "$(dirname "$out")")
 	# istioctl analyze needs a namespace that exists; offline it takes the files as they are.
@@ -29,6 +31,14 @@ for out in testdata/golden/*/out.golden; do
 		echo "FAIL istioctl analyze $case:"; cat "$tmp/analyze.log"; fail=1
 	fi
 done
+# The ambient example as applied: namespace, waypoint and the WasmPlugin together.
+if ! "$WASMGEN_ISTIOCTL" validate -f examples/ambient/namespace.yaml -f examples/ambient/waypoint.yaml -f examples/ambient/wasmplugin.yaml >"$tmp/validate.log" 2>&1; then
+	echo "FAIL istioctl validate examples/ambient:"; cat "$tmp/validate.log"; fail=1
+fi
+"$WASMGEN_ISTIOCTL" analyze --use-kube=false --failure-threshold Error examples/ambient/namespace.yaml examples/ambient/waypoint.yaml examples/ambient/wasmplugin.yaml >"$tmp/analyze.log" 2>&1 || true
+if grep -E '^(Error|Warning|Info) \[IST' "$tmp/analyze.log" | grep -q .; then
+	echo "FAIL istioctl analyze examples/ambient:"; cat "$tmp/analyze.log"; fail=1
+fi
 [ "$n" -gt 0 ] || { echo "no golden outputs with EnvoyFilters/WasmPlugins found"; exit 1; }
 [ "$fail" = 0 ] || exit 1
 echo "conformance: istioctl accepted all $n golden outputs"

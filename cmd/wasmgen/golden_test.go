@@ -141,3 +141,27 @@ func istioMinorOf(args []string) compat.Istio {
 	}
 	return compat.NewestIstio
 }
+
+// TestExampleOutputs: the outputs checked in beside the examples are what render
+// writes for them (WASMGEN_UPDATE=1 rewrites them), and validate accepts them.
+func TestExampleOutputs(t *testing.T) {
+	for _, ex := range []struct{ dir, out, target string }{
+		{"ambient", "wasmplugin.yaml", "wasmplugin"},
+		{"envoy-gateway", "policy.yaml", "envoy-gateway"},
+	} {
+		t.Run(ex.dir, func(t *testing.T) {
+			abs, _ := filepath.Abs(filepath.Join("..", "..", "examples", ex.dir))
+			t.Chdir(abs)
+			stdout, stderr, code := runCLI([]string{"render", "-f", "filter.yaml", "--target", ex.target})
+			if code != exitOK || stderr != "" {
+				t.Fatalf("exit %d: %s", code, stderr)
+			}
+			compare(t, ex.out, stdout)
+			checkOutput(t, stdout, validate.Options{})
+			_, stderr, code = runCLI([]string{"validate", "."})
+			if code != exitOK {
+				t.Errorf("validate %s: exit %d: %s", ex.dir, code, stderr)
+			}
+		})
+	}
+}
