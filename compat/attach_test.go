@@ -103,3 +103,25 @@ func TestEnvoyGateway(t *testing.T) {
 		t.Error("EGTargetKinds")
 	}
 }
+
+// FuzzParseEnvoyGateway: any input is read or refused, never a panic; what is
+// read prints as a release that reads back the same, and names a release with
+// EnvoyExtensionPolicy.
+func FuzzParseEnvoyGateway(f *testing.F) {
+	for _, s := range []string{"1.6", "v1.3.2", "1.9.0-rc.1", "1.0", "", "v", "1.", "2.1", "1.99999999999999999999"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		v, err := ParseEnvoyGateway(s)
+		if err != nil {
+			return
+		}
+		if v.Minor() < int(OldestEnvoyGateway) {
+			t.Fatalf("%q read as %s, older than %s", s, v, OldestEnvoyGateway)
+		}
+		back, err := ParseEnvoyGateway(v.String())
+		if err != nil || back != v {
+			t.Fatalf("%q -> %s -> %v, %v", s, v, back, err)
+		}
+	})
+}

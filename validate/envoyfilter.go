@@ -212,6 +212,10 @@ func efSelector(e *efPass) {
 func efTargetRefs(e *efPass) {
 	ef := e.ef
 	v := e.opts.Istio
+	if n := len(ef.GetTargetRefs()); n > compat.MaxTargetRefs && v.Has(compat.TargetRefsCRDRules) {
+		e.rep.Errorf(yamltree.Index("spec.targetRefs", compat.MaxTargetRefs), CodeCRD, "split the EnvoyFilter in two",
+			"spec.targetRefs: Too many: %d: must have at most %d items", n, compat.MaxTargetRefs)
+	}
 	if len(ef.GetTargetRefs()) == 0 || ef.GetWorkloadSelector() != nil || v.Has(compat.EnvoyFilterTargetRefsAttach) {
 		return
 	}
