@@ -17,9 +17,6 @@ import (
 // targeted reports whether the filter attaches by targetRefs.
 func (b *build) targeted() bool { return len(b.f.Spec.TargetRefs) > 0 }
 
-// waypoint reports whether the filter is for an ambient waypoint.
-func (b *build) waypoint() bool { return b.targeted() && b.f.Spec.Context == "waypoint" }
-
 // istioTargetRefs checks the targetRefs against what istiod of the target release
 // admits and attaches, and returns them as Istio's PolicyTargetReferences (nil when
 // it reported why they cannot be). kind is the object being built, for messages.

@@ -47,17 +47,7 @@ func TestEnvoyExtensionPolicy(t *testing.T) {
 		{"wrong apiVersion", strings.Replace(eep(route+image), "v1alpha1", "v1", 1), 0, CodeResource, "EnvoyExtensionPolicy apiVersion is"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			l := run(t, "p.yaml", tt.doc, Options{EnvoyGateway: tt.v})
-			got := fmtList(l)
-			if tt.code == "" {
-				if len(l) != 0 {
-					t.Fatalf("want no findings, got:\n%s", got)
-				}
-				return
-			}
-			if !strings.Contains(got, tt.msg) || !strings.Contains(got, tt.code) {
-				t.Fatalf("want %s %q, got:\n%s", tt.code, tt.msg, got)
-			}
+			wantFinding(t, run(t, "p.yaml", tt.doc, Options{EnvoyGateway: tt.v}), tt.code, tt.msg)
 		})
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"reflect"
+	"strings"
 	"testing"
 
 	yaml "go.yaml.in/yaml/v3"
@@ -17,6 +18,22 @@ func checkOne(file string, doc *yaml.Node, opts Options) diag.List {
 	c := NewChecker(opts)
 	c.Add(file, doc)
 	return c.Finish()
+}
+
+// wantFinding: code "" wants no findings at all; else a finding of code whose text
+// holds msg.
+func wantFinding(t *testing.T, l diag.List, code, msg string) {
+	t.Helper()
+	got := fmtList(l)
+	if code == "" {
+		if len(l) != 0 {
+			t.Fatalf("want no findings, got:\n%s", got)
+		}
+		return
+	}
+	if !strings.Contains(got, msg) || !strings.Contains(got, code) {
+		t.Fatalf("want %s %q, got:\n%s", code, msg, got)
+	}
 }
 
 // checkAs checks a document with the check of one kind, whatever it looks like.

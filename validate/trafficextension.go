@@ -1,8 +1,6 @@
 package validate
 
 import (
-	"strings"
-
 	yaml "go.yaml.in/yaml/v3"
 	extensions "istio.io/api/extensions/v1alpha1"
 
@@ -79,32 +77,5 @@ func checkTrafficExtension(p *pass) {
 	}
 	moduleURL(p, "spec.wasm", wasm.GetUrl(), wasm.GetSha256())
 	moduleImage(p, "spec.wasm", wasm.GetUrl())
-	if s := wasm.GetSha256(); s != "" {
-		if len(s) != 64 {
-			p.rep.Errorf("spec.wasm.sha256", CodeIstioValidation, "", "sha256 field must be 64 characters long")
-		} else if strings.Trim(s, "0123456789abcdef") != "" {
-			p.rep.Errorf("spec.wasm.sha256", CodeIstioValidation, "", "sha256 field must match [a-f0-9]{64} pattern")
-		}
-	}
-	if len(wasm.GetImagePullSecret()) > 253 {
-		p.rep.Errorf("spec.wasm.imagePullSecret", CodeIstioValidation, "", "imagePullSecret field must be less than 253 characters long")
-	}
-	if len(wasm.GetPluginName()) > 256 {
-		p.rep.Errorf("spec.wasm.pluginName", CodeIstioValidation, "", "pluginName field must be less than 256 characters long")
-	}
-	seen := map[string]bool{}
-	for i, env := range wasm.GetVmConfig().GetEnv() {
-		ep := yamltree.Index("spec.wasm.vmConfig.env", i)
-		switch {
-		case env.GetName() == "":
-			p.rep.Errorf(ep, CodeIstioValidation, "", "spec.vmConfig.env invalid")
-		case seen[env.GetName()]:
-			p.rep.Errorf(yamltree.Join(ep, "name"), CodeIstioValidation, "", "duplicate env")
-		}
-		seen[env.GetName()] = true
-		if env.GetValueFrom() != extensions.EnvValueSource_INLINE && env.GetValue() != "" {
-			p.rep.Errorf(yamltree.Join(ep, "value"), CodeIstioValidation, "", "value may only be set when valueFrom is INLINE")
-		}
-	}
-
+	moduleFields(p, "spec.wasm", wasm.GetSha256(), wasm.GetImagePullSecret(), wasm.GetPluginName(), "256", wasm.GetVmConfig())
 }

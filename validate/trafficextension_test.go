@@ -1,7 +1,6 @@
 package validate
 
 import (
-	"strings"
 	"testing"
 
 	"github.com/wasmgen/wasmgen/compat"
@@ -35,17 +34,7 @@ func TestTrafficExtension(t *testing.T) {
 		{"unknown field", te(svc + "  wasm: {url: 'oci://ghcr.io/a/b:v1', pluginConfg: {}}\n"), 0, CodeUnknownField, `did you mean "pluginConfig"`},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			l := run(t, "p.yaml", tt.doc, Options{Istio: tt.v})
-			got := fmtList(l)
-			if tt.code == "" {
-				if len(l) != 0 {
-					t.Fatalf("want no findings, got:\n%s", got)
-				}
-				return
-			}
-			if !strings.Contains(got, tt.msg) || !strings.Contains(got, tt.code) {
-				t.Fatalf("want %s %q, got:\n%s", tt.code, tt.msg, got)
-			}
+			wantFinding(t, run(t, "p.yaml", tt.doc, Options{Istio: tt.v}), tt.code, tt.msg)
 		})
 	}
 }

@@ -138,22 +138,39 @@ func wpSelection(c *wpPass) {
 // wpFields: ValidateWasmPlugin's field rules.
 func wpFields(c *wpPass) {
 	wp := c.wp
-	if s := wp.GetSha256(); s != "" {
-		if len(s) != 64 {
-			c.rep.Errorf("spec.sha256", CodeIstioValidation, "", "sha256 field must be 64 characters long")
-		} else if strings.Trim(s, "0123456789abcdef") != "" {
-			c.rep.Errorf("spec.sha256", CodeIstioValidation, "", "sha256 field must match [a-f0-9]{64} pattern")
+	moduleFields(c.pass, "spec", wp.GetSha256(), wp.GetImagePullSecret(), wp.GetPluginName(), "255", wp.GetVmConfig())
+	for i, sel := range wp.GetMatch() {
+		for j, port := range sel.GetPorts() {
+			if n := port.GetNumber(); n <= 0 || n > 65535 {
+				c.rep.Errorf(yamltree.Index(yamltree.Join(yamltree.Index("spec.match", i), "ports"), j), CodeIstioValidation, "",
+					"spec.Match[%d].Ports[%d] is out of range: %d", i, j, n)
+			}
 		}
 	}
-	if len(wp.GetImagePullSecret()) > 253 {
-		c.rep.Errorf("spec.imagePullSecret", CodeIstioValidation, "", "imagePullSecret field must be less than 253 characters long")
+}
+
+// moduleFields are the module rules istiod applies to a WasmPlugin and to a
+// TrafficExtension's wasm (validateWasmPluginSHA, the pull secret and plugin name
+// lengths, validateWasmPluginVMConfig; base is the path of the object holding
+// them). The plugin name limit is worded "less than 255" for WasmPlugin and "less
+// than 256" for TrafficExtension (validateWasmConfigName), both for > 256.
+func moduleFields(c *pass, base, sha, pullSecret, pluginName, nameLimit string, vm *extensions.VmConfig) {
+	if sha != "" {
+		if len(sha) != 64 {
+			c.rep.Errorf(yamltree.Join(base, "sha256"), CodeIstioValidation, "", "sha256 field must be 64 characters long")
+		} else if strings.Trim(sha, "0123456789abcdef") != "" {
+			c.rep.Errorf(yamltree.Join(base, "sha256"), CodeIstioValidation, "", "sha256 field must match [a-f0-9]{64} pattern")
+		}
 	}
-	if len(wp.GetPluginName()) > 256 {
-		c.rep.Errorf("spec.pluginName", CodeIstioValidation, "", "pluginName field must be less than 255 characters long")
+	if len(pullSecret) > 253 {
+		c.rep.Errorf(yamltree.Join(base, "imagePullSecret"), CodeIstioValidation, "", "imagePullSecret field must be less than 253 characters long")
+	}
+	if len(pluginName) > 256 {
+		c.rep.Errorf(yamltree.Join(base, "pluginName"), CodeIstioValidation, "", "pluginName field must be less than %s characters long", nameLimit)
 	}
 	seen := map[string]bool{}
-	for i, env := range wp.GetVmConfig().GetEnv() {
-		p := yamltree.Index("spec.vmConfig.env", i)
+	for i, env := range vm.GetEnv() {
+		p := yamltree.Index(yamltree.Join(base, "vmConfig.env"), i)
 		switch {
 		case env.GetName() == "":
 			c.rep.Errorf(p, CodeIstioValidation, "", "spec.vmConfig.env invalid")
@@ -165,14 +182,6 @@ func wpFields(c *wpPass) {
 		seen[env.GetName()] = true
 		if env.GetValueFrom() != extensions.EnvValueSource_INLINE && env.GetValue() != "" {
 			c.rep.Errorf(yamltree.Join(p, "value"), CodeIstioValidation, "", "value may only be set when valueFrom is INLINE")
-		}
-	}
-	for i, sel := range wp.GetMatch() {
-		for j, port := range sel.GetPorts() {
-			if n := port.GetNumber(); n <= 0 || n > 65535 {
-				c.rep.Errorf(yamltree.Index(yamltree.Join(yamltree.Index("spec.match", i), "ports"), j), CodeIstioValidation, "",
-					"spec.Match[%d].Ports[%d] is out of range: %d", i, j, n)
-			}
 		}
 	}
 }

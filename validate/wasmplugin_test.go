@@ -179,17 +179,7 @@ func TestWasmPluginAttachment(t *testing.T) {
 		{"16 targetRefs", wp(ok + refs(16)), Options{}, "", ""},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			l := run(t, "p.yaml", tt.doc, tt.opts)
-			got := fmtList(l)
-			if tt.code == "" {
-				if len(l) != 0 {
-					t.Fatalf("want no findings, got:\n%s", got)
-				}
-				return
-			}
-			if !strings.Contains(got, tt.msg) || !strings.Contains(got, tt.code) {
-				t.Fatalf("want %s %q, got:\n%s", tt.code, tt.msg, got)
-			}
+			wantFinding(t, run(t, "p.yaml", tt.doc, tt.opts), tt.code, tt.msg)
 		})
 	}
 }

@@ -238,17 +238,9 @@ func (r *run) configMapOptions(fc *yaml.RNode, id *yaml.ResourceIdentifier) {
 		v := data[k]
 		switch k {
 		case "istio-version":
-			ver, err := compat.ParseIstio(v)
-			if err != nil {
-				r.add(diag.Finding{Path: "data.istio-version", Severity: diag.Error, Code: CodeIstioVersion, Msg: err.Error()}, id)
-				continue
+			if ver, ok := versionOption(r, id, k, v, "Istio", compat.ParseIstio); ok {
+				r.opts.Render.Generate.Istio = ver
 			}
-			if known, newer := ver.Known(); newer {
-				r.add(diag.Finding{Path: "data.istio-version", Severity: diag.Warning, Code: CodeIstioVersion,
-					Msg: fmt.Sprintf("Istio %s is newer than the newest release wasmgen knows; emitting for %s", v, known)}, id)
-				ver = known
-			}
-			r.opts.Render.Generate.Istio = ver
 		case "target":
 			if targets := generate.KubernetesTargets(); !slices.Contains(targets, v) {
 				r.add(diag.Finding{Path: "data.target", Severity: diag.Error, Code: CodeIstioVersion,
@@ -258,17 +250,9 @@ func (r *run) configMapOptions(fc *yaml.RNode, id *yaml.ResourceIdentifier) {
 			}
 			r.opts.Render.Generate.Target = generate.Target(v)
 		case "envoy-gateway-version":
-			ver, err := compat.ParseEnvoyGateway(v)
-			if err != nil {
-				r.add(diag.Finding{Path: "data.envoy-gateway-version", Severity: diag.Error, Code: CodeIstioVersion, Msg: err.Error()}, id)
-				continue
+			if ver, ok := versionOption(r, id, k, v, "Envoy Gateway", compat.ParseEnvoyGateway); ok {
+				r.opts.Render.Generate.EnvoyGateway = ver
 			}
-			if known, newer := ver.Known(); newer {
-				r.add(diag.Finding{Path: "data.envoy-gateway-version", Severity: diag.Warning, Code: CodeIstioVersion,
-					Msg: fmt.Sprintf("Envoy Gateway %s is newer than the newest release wasmgen knows; emitting for %s", v, known)}, id)
-				ver = known
-			}
-			r.opts.Render.Generate.EnvoyGateway = ver
 		case "istio-root-namespace":
 			r.opts.Render.Generate.RootNamespace = v
 		default:
@@ -277,6 +261,25 @@ func (r *run) configMapOptions(fc *yaml.RNode, id *yaml.ResourceIdentifier) {
 				Hint: diag.DidYouMean(k, configMapKeys)}, id)
 		}
 	}
+}
+
+// versionOption reads the release a ConfigMap option names (what: whose), clamped to
+// the newest wasmgen knows with a warning; false after an error finding.
+func versionOption[V interface {
+	Known() (V, bool)
+	fmt.Stringer
+}](r *run, id *yaml.ResourceIdentifier, key, v, what string, parse func(string) (V, error)) (V, bool) {
+	ver, err := parse(v)
+	if err != nil {
+		r.add(diag.Finding{Path: "data." + key, Severity: diag.Error, Code: CodeIstioVersion, Msg: err.Error()}, id)
+		return ver, false
+	}
+	if known, newer := ver.Known(); newer {
+		r.add(diag.Finding{Path: "data." + key, Severity: diag.Warning, Code: CodeIstioVersion,
+			Msg: fmt.Sprintf("%s %s is newer than the newest release wasmgen knows; emitting for %s", what, v, known)}, id)
+		ver = known
+	}
+	return ver, true
 }
 
 // compile decodes, checks and resolves each filter (each alone, so its findings are
