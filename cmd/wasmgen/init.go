@@ -132,9 +132,14 @@ func runInit(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	}
 	spec := filepath.ToSlash(filepath.Join(dir, scaffold.SpecFile))
 	if *filter != "" {
-		in := func(f string) string { return filepath.ToSlash(filepath.Join(dir, f)) }
-		fmt.Fprintf(stderr, "filter %q: build it with %s, then run: wasmgen run -f %s --request %s (%s walks on to package and render)\n",
-			n, in(scaffold.BuildScript), spec, in(scaffold.RequestFile), in(scaffold.ReadmeFile))
+		// The project's commands run from its directory (the README's, and
+		// the spec's references stay inside it).
+		cd := ""
+		if filepath.Clean(dir) != "." {
+			cd = "cd " + filepath.ToSlash(dir) + " && "
+		}
+		fmt.Fprintf(stderr, "filter %q: build and try it: %s./%s && wasmgen run -f %s --request %s (%s walks on to package and render)\n",
+			n, cd, scaffold.BuildScript, scaffold.SpecFile, scaffold.RequestFile, scaffold.ReadmeFile)
 		return exitOK
 	}
 	fmt.Fprintf(stderr, "filter %q: point spec.module at your build, then run: wasmgen render -f %s\n", n, spec)

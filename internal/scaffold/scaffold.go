@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"slices"
 	"strings"
 
 	yaml "go.yaml.in/yaml/v3"
@@ -93,7 +94,7 @@ func Files(name string) ([]File, error) {
 
 // Names of files of the Go filter project, beside SpecFile, ProtoFile and ReadmeFile.
 const (
-	DeploySpecFile = "deploy.yaml"
+	DeploySpecFile = "deploy/filter.yaml"
 	RequestFile    = "request.yaml"
 	BuildScript    = "build.sh"
 	ModuleFile     = "filter.wasm" // what BuildScript writes, where SpecFile's module.path points
@@ -124,7 +125,9 @@ func CheckModulePath(p string) error {
 // add-header filter of examples/envoy with its handlers in HandlerFile), its
 // go.mod, build script, filter.proto, the two specs (SpecFile with
 // module.path for `wasmgen run` and a standalone Envoy, DeploySpecFile with
-// module.image for the mesh), a request fixture and the README, sorted by name.
+// module.image for the mesh, in a directory of its own because validate
+// reads a directory as one deployment), a request fixture and the README,
+// sorted by name.
 func GoFiles(name, modulePath string) ([]File, error) {
 	if err := CheckName(name); err != nil {
 		return nil, err
@@ -159,6 +162,7 @@ func GoFiles(name, modulePath string) ([]File, error) {
 	if err != nil {
 		return nil, err
 	}
+	slices.SortFunc(out, func(a, b File) int { return strings.Compare(a.Name, b.Name) })
 	return out, nil
 }
 
