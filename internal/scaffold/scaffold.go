@@ -105,7 +105,8 @@ const (
 var Filters = []string{"go"}
 
 // CheckModulePath says why p cannot be the module path of the Go project, or
-// nil: the check `go mod init` makes (golang.org/x/mod/module.CheckImportPath).
+// nil: the check `go mod init` makes (module.CheckImportPath, with "is a
+// local import path" for ./ and ../; cmd/go/internal/modload CreateModFile).
 func CheckModulePath(p string) error {
 	if p == "." || p == ".." || strings.HasPrefix(p, "./") || strings.HasPrefix(p, "../") {
 		return fmt.Errorf("%q is a local import path; expected a module path such as example.com/filters/my-filter", p)
