@@ -80,10 +80,13 @@ and writes the stream on stdout.`,
 		"init": {
 			usage: "[DIR] [flags]",
 			long: `Scaffolds a WasmFilter spec, its filter.proto and a README section in DIR (the
-working directory by default) that render and validate clean. Existing files are
-kept unless --force.`,
+working directory by default) that render and validate clean. With --filter go,
+also the filter itself: a Go project (GOOS=wasip1, no dependencies) with a build
+script, request fixtures and a README that walks build, run, package and render.
+Existing files are kept unless --force.`,
 			examples: []string{
 				"wasmgen init add-header --name add-header",
+				"wasmgen init my-filter --filter go --module example.com/my-filter",
 			},
 		},
 		"inspect": {
