@@ -313,3 +313,32 @@ func TestCheckTargetsRoutesAsEnvoyGateway(t *testing.T) {
 		t.Errorf("validate: %v, %d objects", l, len(objs))
 	}
 }
+
+// TestPullSecret: module.pullSecret is a WasmPlugin's (and TrafficExtension's)
+// imagePullSecret and an EnvoyExtensionPolicy's image.pullSecretRef; an EnvoyFilter
+// cannot carry one (istiod resolves pull secrets for WasmPlugins only).
+func TestPullSecret(t *testing.T) {
+	in := targeted(t, "f", "apps", "module: {image: "+testImage+", pullSecret: registry-creds}", "context: gateway", "targetRefs: [{kind: Gateway, name: gw}]")
+	objs, l := render(t, Options{Target: TargetWasmPlugin}, in)
+	if l.HasErrors() || one(t, objs, KindWasmPlugin).Body.(*extensions.WasmPlugin).ImagePullSecret != "registry-creds" {
+		t.Errorf("WasmPlugin: %v", l)
+	}
+	objs, l = render(t, Options{Target: TargetTrafficExtension}, in)
+	if l.HasErrors() || one(t, objs, KindTrafficExtension).Body.(*extensions.TrafficExtension).GetWasm().GetImagePullSecret() != "registry-creds" {
+		t.Errorf("TrafficExtension: %v", l)
+	}
+	objs, l = render(t, Options{Target: TargetEnvoyGateway}, in)
+	if l.HasErrors() {
+		t.Fatalf("EnvoyExtensionPolicy: %v", l)
+	}
+	pol := one(t, objs, KindEnvoyExtensionPolicy).Body.(*EnvoyExtensionPolicy)
+	if r := pol.Spec.Wasm[0].Code.Image.PullSecretRef; r == nil || r.Name != "registry-creds" {
+		t.Errorf("pullSecretRef: %+v", r)
+	}
+	if err := loadCRD(t, "v1.1.0").admit(pol); err != nil {
+		t.Errorf("the v1.1 CRD refuses pullSecretRef: %v", err)
+	}
+	if _, l := render(t, Options{Target: TargetIstio}, in); !hasCode(l, CodeDelivery, diag.Error) {
+		t.Errorf("EnvoyFilter: %v", l)
+	}
+}

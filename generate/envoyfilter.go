@@ -113,6 +113,21 @@ func (p placement) relative() bool {
 // envoyFilterStep emits the filter's EnvoyFilter: one insert patch per listener
 // port, plus the EXTENSION_CONFIG (agent) or CLUSTER (remote) patch its delivery needs.
 func envoyFilterStep(b *build) []Object {
+	if b.f.Spec.Module.PullSecret != "" {
+		// istiod puts a pull secret's credentials into the Wasm config it sends
+		// only for WasmPlugins (pilot/pkg/networking/core/extension/
+		// extensionfilter.go, model.WasmSecretEnv); an EnvoyFilter's
+		// EXTENSION_CONFIG is passed on as written.
+		report := b.rep.Errorf
+		if b.opts.Target == TargetAll {
+			report = b.rep.Warnf
+		}
+		report("spec.module.pullSecret", CodeDelivery, "render with --target wasmplugin, whose imagePullSecret istiod resolves",
+			"an EnvoyFilter cannot pass a pull secret to the istio-agent: istiod resolves image pull secrets for WasmPlugins only")
+		if b.opts.Target != TargetAll {
+			return nil
+		}
+	}
 	var gateways []string
 	if b.targeted() {
 		if gateways = b.envoyFilterGateways(); gateways == nil {

@@ -85,6 +85,14 @@ type HTTPWasmSource struct {
 type ImageWasmSource struct {
 	URL    string `json:"url"`
 	SHA256 string `json:"sha256,omitempty"`
+	// PullSecretRef is a Secret of the policy's namespace with registry
+	// credentials (.dockerconfigjson); group and kind default to "" and Secret.
+	PullSecretRef *SecretObjectReference `json:"pullSecretRef,omitempty"`
+}
+
+// SecretObjectReference is Gateway API's SecretObjectReference, by name.
+type SecretObjectReference struct {
+	Name string `json:"name"`
 }
 
 // WasmEnv passes host environment variables into the VM (Envoy Gateway v1.3+).
@@ -229,6 +237,9 @@ func (b *build) egCode() (WasmCodeSource, bool) {
 			b.rep.Errorf("spec.module.sha256", CodeEGSHA256, "reference the image by digest (wasmgen package --push REF --pin SPEC, or render --resolve) and remove module.sha256",
 				"Envoy Gateway compares an image's sha256 with its OCI manifest digest, not with the .wasm's; wasmgen takes it from an @sha256: reference")
 			return WasmCodeSource{}, false
+		}
+		if m.PullSecret != "" {
+			img.PullSecretRef = &SecretObjectReference{Name: m.PullSecret}
 		}
 		return WasmCodeSource{Type: WasmCodeImage, Image: img}, true
 	case m.URL != "":

@@ -128,10 +128,15 @@ func wasmPluginStep(b *build) []Object {
 			"a WasmPlugin cannot be placed before/after a named filter or first; it runs in the unspecified phase, just before the router")
 	}
 
+	if s.Module.PullSecret != "" && (b.d.kind != DeliveryAgent || !strings.HasPrefix(b.d.uri, "oci://")) {
+		b.rep.Warnf("spec.module.pullSecret", CodeWasmPlugin, "use delivery: agent, or give the pod imagePullSecrets",
+			"pullSecret is not used: with delivery %s the istio-agent does not pull the image", b.d.kind)
+	}
 	switch d := b.d; {
 	case d.kind == DeliveryAgent && strings.HasPrefix(d.uri, "oci://"):
 		spec.Url = d.uri
 		spec.Sha256 = s.Module.SHA256
+		spec.ImagePullSecret = s.Module.PullSecret
 	case d.kind == DeliveryAgent || d.kind == DeliveryRemote:
 		// istio-agent fetches http(s) modules itself for a WasmPlugin.
 		spec.Url = d.uri

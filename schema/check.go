@@ -49,6 +49,26 @@ func IsDNS1123Label(s string) bool {
 	return len(s) <= 63 && dns1123Label().MatchString(s)
 }
 
+// IsDNS1123Subdomain is the Kubernetes rule for most object names
+// (k8s.io/apimachinery pkg/util/validation IsDNS1123Subdomain): at most 253
+// characters, dot-separated DNS-1123 labels.
+func IsDNS1123Subdomain(s string) bool {
+	if s == "" || len(s) > 253 {
+		return false
+	}
+	for _, l := range strings.Split(s, ".") {
+		if l == "" || l[0] == '-' || l[len(l)-1] == '-' {
+			return false
+		}
+		for i := 0; i < len(l); i++ {
+			if c := l[i]; !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
+				return false
+			}
+		}
+	}
+	return true
+}
+
 // Check checks one decoded filter: the rules of the WasmFilter API itself. mesh is
 // false when only a standalone Envoy bootstrap is wanted, which has no workloads to
 // select. It reports every problem; it does no I/O (file references are checked by
@@ -195,6 +215,16 @@ func (c *checker) module(m *Module) {
 	}
 	if m.Image != "" {
 		c.image(m.Image)
+	}
+	if m.PullSecret != "" {
+		switch {
+		case m.Image == "":
+			c.rep.Errorf("spec.module.pullSecret", CodeModuleSource, "remove pullSecret, or take the module from an image",
+				"a pull secret is for pulling module.image; this module is not an image")
+		case !IsDNS1123Subdomain(m.PullSecret):
+			c.rep.Errorf("spec.module.pullSecret", CodeModuleSource, "use the Secret's name (lower case letters, digits, '-' and '.')",
+				"%q is not a Secret name: a lowercase RFC 1123 subdomain of at most 253 characters", clip(m.PullSecret))
+		}
 	}
 }
 

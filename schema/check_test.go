@@ -69,6 +69,16 @@ func TestSpecRules(t *testing.T) {
 		{"url bad scheme", func(s string) string {
 			return strings.Replace(s, "image: ghcr.io/example/add-header@sha256:72ad74e260c99fd77bbfd62f5dfab16af666dbdee8bacca39d97eafe60c69584", "url: ftp://x/f.wasm", 1)
 		}, CodeURL, 8, diag.Error, "unsupported scheme"},
+		{"pull secret", func(s string) string {
+			return strings.Replace(s, "  module:\n", "  module:\n    pullSecret: registry-creds\n", 1)
+		}, "", 0, 0, ""},
+		{"pull secret name", func(s string) string {
+			return strings.Replace(s, "  module:\n", "  module:\n    pullSecret: Registry_Creds\n", 1)
+		}, CodeModuleSource, 8, diag.Error, "is not a Secret name"},
+		{"pull secret without an image", func(s string) string {
+			s = strings.Replace(s, "image: ghcr.io/example/add-header@sha256:72ad74e260c99fd77bbfd62f5dfab16af666dbdee8bacca39d97eafe60c69584", "url: https://example.com/f.wasm", 1)
+			return strings.Replace(s, "  module:\n", "  module:\n    sha256: 72ad74e260c99fd77bbfd62f5dfab16af666dbdee8bacca39d97eafe60c69584\n    pullSecret: creds\n", 1)
+		}, CodeModuleSource, 9, diag.Error, "this module is not an image"},
 		{"image by tag warns", func(s string) string {
 			return strings.Replace(s, "@sha256:72ad74e260c99fd77bbfd62f5dfab16af666dbdee8bacca39d97eafe60c69584", ":v1", 1)
 		}, CodeUnpinned, 8, diag.Warning, "not pinned"},

@@ -86,6 +86,10 @@ type Module struct {
 	Path string `json:"path,omitempty"`
 	// SHA256 of the module: 64 lowercase hex; required for url, computed for path.
 	SHA256 string `json:"sha256,omitempty" jsonschema:"pattern=^([a-f0-9]{64})?$"`
+	// PullSecret names a Secret of type kubernetes.io/dockerconfigjson, in the
+	// filter's namespace, for pulling image: a WasmPlugin's imagePullSecret, an
+	// EnvoyExtensionPolicy's image.pullSecretRef.
+	PullSecret string `json:"pullSecret,omitempty" jsonschema:"maxLength=253"`
 }
 
 // ConfigSchema names the protobuf message that config must satisfy.

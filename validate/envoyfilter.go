@@ -115,7 +115,7 @@ func header(p *pass, kind string, versions ...string) string {
 	if name == "" && yamltree.StringField(md, "generateName") == "" {
 		p.rep.Errorf("metadata", CodeResource, "", "%s has no metadata.name", kind)
 	}
-	if name != "" && !isDNS1123Subdomain(name) {
+	if name != "" && !schema.IsDNS1123Subdomain(name) {
 		p.rep.Errorf("metadata.name", CodeResource, "use lower case letters, digits, '-' and '.' (a placeholder must be filled in before apply)",
 			"metadata.name: Invalid value: %q: a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character", name)
 	}
@@ -128,26 +128,6 @@ func header(p *pass, kind string, versions ...string) string {
 		ns = schema.DefaultNamespace
 	}
 	return kind + " " + ns + "/" + name
-}
-
-// isDNS1123Subdomain is the Kubernetes rule for most object names
-// (k8s.io/apimachinery pkg/util/validation IsDNS1123Subdomain): at most 253
-// characters, dot-separated DNS-1123 labels.
-func isDNS1123Subdomain(s string) bool {
-	if s == "" || len(s) > 253 {
-		return false
-	}
-	for _, l := range strings.Split(s, ".") {
-		if l == "" || l[0] == '-' || l[len(l)-1] == '-' {
-			return false
-		}
-		for i := 0; i < len(l); i++ {
-			if c := l[i]; !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
-				return false
-			}
-		}
-	}
-	return true
 }
 
 // envoyFilterRules run once per EnvoyFilter, after it is decoded.
