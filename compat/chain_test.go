@@ -7,7 +7,7 @@ import (
 
 func TestChainFeatures(t *testing.T) {
 	for _, tt := range []struct {
-		f                         Feature
+		f                        Feature
 		without, with, removedAt Istio
 	}{
 		{NativeChain, 15, 16, 0},
