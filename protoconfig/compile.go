@@ -61,7 +61,7 @@ func CompileDepth(loader func(path string) ([]byte, error), protoFile string, im
 	src, err := loader(root)
 	if err != nil {
 		findings.Add(diag.Finding{Pos: diag.Pos{File: protoFile}, Severity: diag.Error, Code: CodeProtoLoad,
-			Msg: fmt.Sprintf("cannot read proto file: %v", err), Hint: "check configSchema.proto"})
+			Msg: fmt.Sprintf("cannot read proto file %s: %v", protoFile, err), Hint: "check configSchema.proto"})
 		return nil, findings
 	}
 

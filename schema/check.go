@@ -89,9 +89,10 @@ func Check(d *Document, mesh bool) diag.List {
 	return c.l
 }
 
-// Duplicates reports filters that share namespace and name across all inputs: they
-// would generate objects that overwrite each other.
-func Duplicates(docs []*Document) diag.List {
+// Duplicates reports filters deployed together that share namespace and name: they
+// would generate objects that overwrite each other. scope says which filters are
+// deployed together (nil: all of them); filters of different scopes never clash.
+func Duplicates(docs []*Document, scope func(*Document) string) diag.List {
 	var l diag.List
 	first := map[string]*Document{}
 	for _, d := range docs {
@@ -100,9 +101,12 @@ func Duplicates(docs []*Document) diag.List {
 			ns = DefaultNamespace
 		}
 		key := ns + "/" + d.Filter.Metadata.Name
+		if scope != nil {
+			key = scope(d) + "\x00" + key
+		}
 		if p, ok := first[key]; ok {
 			l.Add(diag.Finding{Pos: d.Pos("metadata.name"), Path: "metadata.name", Severity: diag.Error, Code: CodeDuplicate,
-				Msg: "duplicate filter " + key, Hint: "give each filter a distinct name", Related: []diag.Pos{p.Pos("metadata.name")}})
+				Msg: "duplicate filter " + ns + "/" + d.Filter.Metadata.Name, Hint: "give each filter a distinct name", Related: []diag.Pos{p.Pos("metadata.name")}})
 			continue
 		}
 		first[key] = d
@@ -316,11 +320,8 @@ func (c *checker) selector(s *Spec) {
 		}
 	}
 	if c.mesh && len(s.Selector.MatchLabels) == 0 && NormalizeContext(s.Context) != "gateway" {
-		path := "spec.selector"
-		if !c.d.Has(path) {
-			path = "metadata.name"
-		}
-		c.rep.Warnf(path, CodeSelector, "set selector.matchLabels to the workloads that should run it",
+		// Where there is no selector the finding is at spec (the nearest field there is).
+		c.rep.Warnf("spec.selector", CodeSelector, "set selector.matchLabels to the workloads that should run it",
 			"empty selector: the filter applies to every workload in the namespace")
 	}
 }

@@ -136,11 +136,21 @@ func TestDuplicates(t *testing.T) {
 		d, _ := Decode("f.yaml", n)
 		ds = append(ds, d)
 	}
-	l := Duplicates(ds)
+	l := Duplicates(ds, nil)
 	if len(l) != 1 || l[0].Code != CodeDuplicate || l[0].Pos.Line != 15 || len(l[0].Related) != 1 || l[0].Related[0].String() != "f.yaml:4:9" || !strings.Contains(l[0].String(), "(also at f.yaml:4:9)") {
 		t.Fatalf("got %v", l)
 	}
-	if l := Duplicates(ds[1:]); len(l) != 0 {
+	if l := Duplicates(ds[1:], nil); len(l) != 0 {
 		t.Fatalf("distinct names: got %v", l)
+	}
+	// Two scopes (overlay directories) may each define the filter.
+	scope := func(d *Document) string {
+		if d == ds[0] {
+			return "overlays/staging"
+		}
+		return "overlays/prod"
+	}
+	if l := Duplicates(ds, scope); len(l) != 0 {
+		t.Fatalf("different scopes: got %v", l)
 	}
 }

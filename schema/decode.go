@@ -275,6 +275,10 @@ func (d *decoder) object(n *yaml.Node, v reflect.Value, path string) {
 				sorted := append([]string(nil), names...)
 				sort.Strings(sorted)
 				f.Hint = "expected one of " + strings.Join(sorted, ", ")
+				// A key dedented out of spec.config lands in spec: say so.
+				if path == "spec" && yamltree.Field(n, "config") != nil {
+					f.Hint += "; if it belongs to the filter's configuration, indent it under config"
+				}
 			}
 			d.errs.Add(f)
 			continue

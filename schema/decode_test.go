@@ -46,6 +46,8 @@ func TestDecodeErrors(t *testing.T) {
 			[]string{`f.yaml:9:5: error: spec.placement.befor: unknown field "befor"; did you mean "before"? [WG1101]`}},
 		{"unknown field without near name lists the fields", strings.Replace(minimal, "    path: f.wasm", "    zzzzzzzzzz: 1", 1),
 			[]string{`expected one of image, path, sha256, url`}},
+		{"a key dedented out of config", minimal + "  config:\n    header: x\n  valuee: y\n",
+			[]string{`spec.valuee: unknown field "valuee"; expected one of `, `; if it belongs to the filter's configuration, indent it under config [WG1101]`}},
 		{"case typo", strings.Replace(minimal, "  module:", "  rootId: x\n  module:", 1),
 			[]string{`unknown field "rootId"; did you mean "rootID"?`}},
 		{"string expected", minimal + "  rootID: 12\n",

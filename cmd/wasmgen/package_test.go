@@ -189,6 +189,15 @@ func TestPackagePushAuth(t *testing.T) {
 	if res.Reference != host+"/private/filter@"+res.ManifestDigest {
 		t.Errorf("%+v", res)
 	}
+	// render --resolve reads the same credentials: the private tag resolves.
+	spec := "apiVersion: wasmgen.io/v1alpha1\nkind: WasmFilter\nmetadata: {name: f, namespace: ns}\nspec:\n  module: {image: " + tag + "}\n  selector: {matchLabels: {app: a}}\n"
+	if err := os.WriteFile("private.yaml", []byte(spec), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, errOut, code := runCLI([]string{"render", "-f", "private.yaml", "--resolve"})
+	if code != exitOK || !strings.Contains(out, res.ManifestDigest) {
+		t.Errorf("render --resolve of a private tag: exit %d\n%s\n%s", code, errOut, out)
+	}
 }
 
 // failingRegistry answers every blob upload (or manifest put) with status and body.

@@ -35,10 +35,7 @@ func runPostRender(args []string, stdin io.Reader, stdout, stderr io.Writer) int
 	}
 	srcs, errs := load.Inputs(*cfg.files, nil, cfg.lim.MaxBytes)
 	if len(errs) > 0 {
-		for _, e := range errs {
-			fmt.Fprintf(stderr, "%v\n", e)
-		}
-		return exitInvalid
+		return printFindings(stderr, compile.InputFindings(errs), false)
 	}
 	docs, l := compile.Parse(srcs, *cfg.lim)
 	dirs := map[string]string{}

@@ -12,6 +12,10 @@ import (
 	"github.com/wasmgen/wasmgen/internal/outdir"
 	"github.com/wasmgen/wasmgen/manifest"
 	"github.com/wasmgen/wasmgen/module"
+
+	"github.com/google/go-containerregistry/pkg/authn"
+
+	"github.com/google/go-containerregistry/pkg/v1/remote"
 )
 
 func runRender(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
@@ -55,10 +59,7 @@ func runRender(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	r.MaxBytes = lim.MaxBytes
 	srcs, errs := load.Inputs(*files, stdin, lim.MaxBytes)
 	if len(errs) > 0 {
-		for _, e := range errs {
-			fmt.Fprintf(stderr, "%v\n", e)
-		}
-		return exitInvalid
+		return printFindings(stderr, compile.InputFindings(errs), false)
 	}
 	opts := compile.Options{
 		Generate:       generate.Options{Target: target, Istio: minor, Envoy: envoy},
@@ -67,7 +68,11 @@ func runRender(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	opts.Run = runHook(*run, compile.HostEnvoy(opts.Generate))
 	if *resolve {
-		opts.Resolve = func(ref string) (string, error) { return module.Resolve(context.Background(), ref) }
+		// The credentials `docker login` (or a credential helper) left, as package --push
+		// uses: a private registry's tag resolves too.
+		opts.Resolve = func(ref string) (string, error) {
+			return module.Resolve(context.Background(), ref, remote.WithAuthFromKeychain(authn.DefaultKeychain), remote.WithUserAgent("wasmgen"))
+		}
 	}
 	res, l := compile.Compile(srcs, r, opts)
 	code = printFindings(stderr, l, *strict)

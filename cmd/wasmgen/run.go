@@ -84,10 +84,7 @@ func runRun(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	srcs, errs := load.Inputs(*files, stdin, lim.MaxBytes)
 	if len(errs) > 0 {
-		for _, e := range errs {
-			fmt.Fprintln(stderr, e)
-		}
-		return exitInvalid
+		return printFindings(stderr, compile.InputFindings(errs), false)
 	}
 	// With --envoy-version the module is checked as a standalone Envoy loads it.
 	target := generate.TargetIstio

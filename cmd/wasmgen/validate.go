@@ -45,10 +45,7 @@ func runValidate(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	r.MaxBytes = lim.MaxBytes
 	srcs, errs := load.Inputs(fs.Args(), stdin, lim.MaxBytes)
-	var l diag.List
-	for _, e := range errs {
-		l.Add(diag.Finding{Severity: diag.Error, Code: compile.CodeFile, Msg: e.Error()})
-	}
+	l := compile.InputFindings(errs)
 	// Specs are checked as `render` checks them for its default target.
 	opts := compile.Options{Generate: generate.Options{Target: generate.TargetIstio, Istio: minor, Envoy: envoy}, Limits: *lim, Run: runHook(*run, compile.HostEnvoy(generate.Options{Istio: minor}))}
 	n, found := compile.Check(srcs, r, opts)

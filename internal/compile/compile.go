@@ -24,6 +24,12 @@ import (
 	yaml "go.yaml.in/yaml/v3"
 
 	"github.com/wasmgen/wasmgen/yamltree"
+
+	"io/fs"
+
+	"maps"
+
+	"slices"
 )
 
 // Files reads the files specs refer to; *load.Root is the real one.
@@ -87,8 +93,7 @@ func Compile(srcs []load.Source, files Files, opts Options) (*Result, diag.List)
 	res.Inputs, errs = Filters(filters, files, opts)
 	l.Append(errs)
 	if len(res.Inputs) == 0 && !l.HasErrors() {
-		l.Add(diag.Finding{Severity: diag.Error, Code: CodeNoFilters, Msg: fmt.Sprintf("no %s or %s found in the inputs", schema.Kind, schema.WasmeKind),
-			Hint: "run `wasmgen init` to scaffold one"})
+		l.Add(noFilters(srcs, docs))
 	}
 	if l.HasErrors() {
 		l.Sort()
@@ -124,8 +129,19 @@ func Filters(srcs []Source, files Files, opts Options) ([]generate.Input, diag.L
 			inputs = append(inputs, *in)
 		}
 	}
-	l.Append(schema.Duplicates(docs))
+	l.Append(schema.Duplicates(docs, duplicateScope(opts)))
 	return inputs, l
+}
+
+// duplicateScope is which filters are deployed together. Everything render is given
+// is written out together; validate reads a whole repository, where each directory
+// is its own deployment (kustomize overlays/staging and overlays/prod define the same
+// filter on purpose), so two filters clash there only within one directory.
+func duplicateScope(opts Options) func(*schema.Document) string {
+	if !opts.Generate.Check {
+		return nil
+	}
+	return func(d *schema.Document) string { return filepath.Dir(d.File) }
 }
 
 // dirsOf maps each input's name to the directory its references resolve in.
@@ -312,6 +328,56 @@ func fileFinding(doc *schema.Document, path, ref string, err error) diag.Finding
 		f.Msg = fmt.Sprintf("%s: %v", ref, err)
 	}
 	return f
+}
+
+// noFilters says that the inputs hold no filter, and what they hold instead.
+func noFilters(srcs []load.Source, docs []Doc) diag.Finding {
+	f := diag.Finding{Severity: diag.Error, Code: CodeNoFilters, Hint: "run `wasmgen init` to scaffold one"}
+	var names []string
+	for _, s := range srcs {
+		names = append(names, s.Name)
+	}
+	kinds := map[string]int{}
+	for _, d := range docs {
+		_, k := yamltree.TypeMeta(d.Node)
+		if k == "" {
+			k = "no kind"
+		}
+		kinds[k]++
+	}
+	var held []string
+	for _, k := range slices.Sorted(maps.Keys(kinds)) {
+		held = append(held, fmt.Sprintf("%d %s", kinds[k], k))
+	}
+	what := "nothing"
+	if len(held) > 0 {
+		what = strings.Join(held, ", ")
+	}
+	if len(names) == 1 {
+		f.Pos.File = names[0]
+	}
+	f.Msg = fmt.Sprintf("no %s or %s among the inputs (%s: %s)", schema.Kind, schema.WasmeKind, strings.Join(names, ", "), what)
+	if len(names) > 3 {
+		f.Msg = fmt.Sprintf("no %s or %s among the %d inputs (they hold %s)", schema.Kind, schema.WasmeKind, len(names), what)
+	}
+	return f
+}
+
+// InputFindings are the inputs that could not be read, each at its own path.
+func InputFindings(errs []error) diag.List {
+	var l diag.List
+	for _, err := range errs {
+		f := diag.Finding{Severity: diag.Error, Code: CodeFile, Msg: err.Error()}
+		var ie *load.InputError
+		if errors.As(err, &ie) {
+			f.Pos.File, f.Msg = ie.Path, "cannot read it: "+ie.Err.Error()
+			if errors.Is(ie.Err, fs.ErrNotExist) || ie.Err.Error() == "no such file or directory" {
+				f.Hint = "check the path (it is relative to the working directory)"
+			}
+		}
+		l.Add(f)
+	}
+	return l
 }
 
 // Rules is the catalogue of the pipeline's codes.

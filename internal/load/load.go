@@ -29,13 +29,14 @@ type Root struct {
 	dir     string // absolute, symlinks resolved
 	lexical string // absolute, as given
 	shown   string // how messages name it: as the user gave it
+	cwd     string // the working directory, which messages give paths relative to
 	// MaxBytes bounds each file read (inputs and referenced files alike); 0 = no bound.
 	MaxBytes int64
 }
 
 // NewRoot returns a Root at dir ("" = the working directory).
 func NewRoot(dir string) (*Root, error) {
-	shown := "(the working directory)"
+	shown := workingDir
 	if dir == "" {
 		dir = "."
 	} else {
@@ -49,8 +50,11 @@ func NewRoot(dir string) (*Root, error) {
 	if err != nil {
 		return nil, fmt.Errorf("--root %s: %w", dir, UnwrapPathError(err))
 	}
-	return &Root{dir: real, lexical: abs, shown: shown}, nil
+	cwd, _ := os.Getwd()
+	return &Root{dir: real, lexical: abs, shown: shown, cwd: cwd}, nil
 }
+
+const workingDir = "(the working directory)"
 
 // Dir is the root directory.
 func (r *Root) Dir() string { return r.dir }
@@ -83,14 +87,33 @@ func (r *Root) Resolve(dir, ref string) (string, error) {
 		// A missing file that would be outside anyway is reported as outside: that is
 		// the mistake to fix first.
 		if abs, aerr := filepath.Abs(p); aerr == nil && !within(r.lexical, abs) && !within(r.dir, abs) {
-			return "", fmt.Errorf("%w %s; keep files under the root or pass --root", ErrOutsideRoot, r.shown)
+			return "", r.outside(abs)
 		}
 		return "", UnwrapPathError(err)
 	}
 	if !within(r.dir, real) {
-		return "", fmt.Errorf("%w %s; keep files under the root or pass --root", ErrOutsideRoot, r.shown)
+		return "", r.outside(real)
 	}
 	return real, nil
+}
+
+// outside explains a reference that resolves outside the root: where it leads, and
+// where the root is.
+// Both are said relative to the working directory, as the user typed paths.
+func (r *Root) outside(abs string) error {
+	shown := func(p string) string {
+		if r.cwd != "" {
+			if rel, err := filepath.Rel(r.cwd, p); err == nil {
+				return filepath.ToSlash(rel)
+			}
+		}
+		return filepath.ToSlash(p)
+	}
+	root := r.shown
+	if root == workingDir {
+		root = ". " + workingDir
+	}
+	return fmt.Errorf("%w: it resolves to %s, and the root is %s; keep files under the root or pass --root", ErrOutsideRoot, shown(abs), root)
 }
 
 // danglingLink explains a reference that is a symlink to nothing: where it points,
@@ -191,6 +214,15 @@ func UnwrapPathError(err error) error {
 	return err
 }
 
+// InputError is an input that could not be read: the path as given, and why.
+type InputError struct {
+	Path string
+	Err  error
+}
+
+func (e *InputError) Error() string { return e.Path + ": " + e.Err.Error() }
+func (e *InputError) Unwrap() error { return e.Err }
+
 // Inputs reads every -f argument: files, directories (recursive *.yaml|*.yml|*.json,
 // in lexical order) and "-" for stdin. Errors are per argument, so all are reported.
 func Inputs(args []string, stdin io.Reader, limit int64) ([]Source, []error) {
@@ -200,7 +232,7 @@ func Inputs(args []string, stdin io.Reader, limit int64) ([]Source, []error) {
 		if a == "-" {
 			b, err := readAll(stdin, limit)
 			if err != nil {
-				errs = append(errs, fmt.Errorf("%s: %w", Stdin, err))
+				errs = append(errs, &InputError{Path: Stdin, Err: err})
 				continue
 			}
 			wd, _ := os.Getwd()
@@ -209,7 +241,7 @@ func Inputs(args []string, stdin io.Reader, limit int64) ([]Source, []error) {
 		}
 		st, err := os.Stat(a)
 		if err != nil {
-			errs = append(errs, fmt.Errorf("%s: %w", a, UnwrapPathError(err)))
+			errs = append(errs, &InputError{Path: a, Err: UnwrapPathError(err)})
 			continue
 		}
 		if !st.IsDir() {
@@ -239,7 +271,7 @@ func Inputs(args []string, stdin io.Reader, limit int64) ([]Source, []error) {
 			return nil
 		})
 		if err != nil {
-			errs = append(errs, fmt.Errorf("%s: %w", a, UnwrapPathError(err)))
+			errs = append(errs, &InputError{Path: a, Err: UnwrapPathError(err)})
 			continue
 		}
 		sort.Strings(files)
@@ -258,7 +290,7 @@ func Inputs(args []string, stdin io.Reader, limit int64) ([]Source, []error) {
 func readSource(p string, limit int64) (Source, error) {
 	b, err := readLimited(p, limit)
 	if err != nil {
-		return Source{}, fmt.Errorf("%s: %w", filepath.ToSlash(p), err)
+		return Source{}, &InputError{Path: filepath.ToSlash(p), Err: UnwrapPathError(err)}
 	}
 	abs, err := filepath.Abs(filepath.Dir(p))
 	if err != nil {
