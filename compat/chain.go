@@ -172,6 +172,19 @@ var (
 	// current one (listener_patch.go nameMatches, 1.8–1.18).
 	DeprecatedNameMatch = Feature{Name: "deprecated filter names match current ones", IstioSince: 8, IstioUntil: 19,
 		Source: "istio/istio pilot/pkg/networking/core/v1alpha3/envoyfilter/listener_patch.go at 1.8.0 and 1.19.0"}
+	// TelemetryEnvoyFilters: before 1.12 the default install's telemetry v2
+	// EnvoyFilters (root namespace, no priority) add istio.metadata_exchange first
+	// (INSERT_BEFORE without a subFilter) and istio.stats before the router, in
+	// every context; explain counts them as Istio's own (WithTelemetry).
+	TelemetryEnvoyFilters = Feature{Name: "telemetry v2 EnvoyFilters of the default install", IstioSince: 5,
+		Source: "istio/istio manifests/charts/istio-control/istio-discovery/templates/telemetryv2_1.N.yaml at 1.5.0–1.11.0"}
+	// WasmRootContextPerConfig: Envoy creates a root context per plugin
+	// configuration (root_id and configuration) in a shared VM; before, plugins of
+	// one VM and root_id shared one root context, and the last configuration won
+	// (envoyproxy/envoy#13690, fixed by envoyproxy/envoy#13753 with
+	// proxy-wasm-cpp-host eceb02d: PluginBase key root_id + "||" + configuration).
+	WasmRootContextPerConfig = Feature{Name: "a root context per plugin configuration", EnvoySince: 17,
+		Source: "envoyproxy/envoy#13753, proxy-wasm/proxy-wasm-cpp-host eceb02d include/proxy-wasm/context.h"}
 	// InsertFirst: the INSERT_FIRST operation.
 	InsertFirst = Feature{Name: "INSERT_FIRST", IstioSince: 6,
 		Source: "istio/istio pilot/pkg/networking/core/v1alpha3/envoyfilter/listener_patch.go at 1.5.0 and 1.6.0"}
@@ -206,10 +219,14 @@ func (v Istio) HTTPChain(class ListenerClass) []Slot {
 		phase(PhaseStats)
 		phase(PhaseUnspecified)
 	}
+	telemetryPatches := !v.Has(WasmPlugin) && v.Has(TelemetryEnvoyFilters)
 	if v.Has(NativeChain) {
 		add(MetadataExchangeFilter, Always)
 		security()
 	} else {
+		if telemetryPatches { // INSERT_BEFORE without a subFilter: first
+			add(MetadataExchangeFilter, WithTelemetry)
+		}
 		security()
 		if v.Has(WasmPlugin) { // 1.12–1.15: istiod's own metadata exchange, after the plugins
 			add(MetadataExchangeFilter, Always)
@@ -231,8 +248,8 @@ func (v Istio) HTTPChain(class ListenerClass) []Slot {
 		add(CORSFilter, Always)
 		add(FaultFilter, Always)
 	}
-	if v.Has(WasmPlugin) || v.Has(NativeChain) {
-		add(StatsFilter, WithTelemetry)
+	if v.Has(WasmPlugin) || v.Has(NativeChain) || telemetryPatches {
+		add(StatsFilter, WithTelemetry) // before 1.12: INSERT_BEFORE the router
 	}
 	add(Router, Always)
 	if v.Has(LegacyNames) {

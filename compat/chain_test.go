@@ -22,6 +22,7 @@ func TestChainFeatures(t *testing.T) {
 		{PatchRemoveInOrder, 18, 19, 0},
 		{DeprecatedNameMatch, 7, 8, 19},
 		{InsertFirst, 5, 6, 0},
+		{TelemetryEnvoyFilters, 0, 5, 0},
 	} {
 		if tt.without != 0 && tt.without.Has(tt.f) {
 			t.Errorf("%s: Istio %s has it", tt.f.Name, tt.without)
@@ -67,8 +68,8 @@ func TestHTTPChain(t *testing.T) {
 		{20, SidecarInbound, "istio.metadata_exchange envoy.filters.http.ext_authz? <AUTHN> envoy.filters.http.jwt_authn? istio_authn? <AUTHZ> envoy.filters.http.rbac? <STATS> <UNSPECIFIED_PHASE> envoy.filters.http.grpc_web? envoy.filters.http.grpc_stats envoy.filters.http.fault envoy.filters.http.cors istio.stats envoy.filters.http.router"},
 		{14, SidecarInbound, "envoy.filters.http.ext_authz? <AUTHN> envoy.filters.http.jwt_authn? istio_authn? <AUTHZ> envoy.filters.http.rbac? <STATS> <UNSPECIFIED_PHASE> istio.metadata_exchange envoy.filters.http.grpc_web? envoy.filters.http.grpc_stats? envoy.filters.http.fault envoy.filters.http.cors istio.stats envoy.filters.http.router"},
 		{12, SidecarOutbound, "<AUTHN> <AUTHZ> <STATS> <UNSPECIFIED_PHASE> istio.metadata_exchange envoy.filters.http.grpc_web? envoy.filters.http.grpc_stats? istio.alpn envoy.filters.http.cors envoy.filters.http.fault istio.stats envoy.filters.http.router"},
-		{8, SidecarInbound, "envoy.filters.http.ext_authz? envoy.filters.http.jwt_authn? istio_authn? envoy.filters.http.rbac? envoy.filters.http.grpc_web? envoy.filters.http.grpc_stats? envoy.filters.http.cors envoy.filters.http.fault envoy.filters.http.router"},
-		{5, SidecarOutbound, "envoy.grpc_web? envoy.filters.http.grpc_stats? istio.alpn envoy.cors envoy.fault envoy.router"},
+		{8, SidecarInbound, "istio.metadata_exchange envoy.filters.http.ext_authz? envoy.filters.http.jwt_authn? istio_authn? envoy.filters.http.rbac? envoy.filters.http.grpc_web? envoy.filters.http.grpc_stats? envoy.filters.http.cors envoy.filters.http.fault istio.stats envoy.filters.http.router"},
+		{5, SidecarOutbound, "istio.metadata_exchange envoy.grpc_web? envoy.filters.http.grpc_stats? istio.alpn envoy.cors envoy.fault istio.stats envoy.router"},
 	} {
 		if got := names(tt.v.HTTPChain(tt.class)); got != tt.want {
 			t.Errorf("Istio %s %s:\n got %s\nwant %s", tt.v, tt.class, got, tt.want)

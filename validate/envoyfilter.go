@@ -17,6 +17,7 @@ import (
 	networking "istio.io/api/networking/v1alpha3"
 
 	"github.com/wasmgen/wasmgen/compat"
+	"github.com/wasmgen/wasmgen/internal/chain"
 	"github.com/wasmgen/wasmgen/yamltree"
 
 	"github.com/wasmgen/wasmgen/schema"
@@ -74,6 +75,10 @@ func checkEnvoyFilter(p *pass) {
 	for _, r := range envoyFilterRules {
 		r(e)
 	}
+	// What `wasmgen explain` and the chain findings read: the spec with the patches
+	// istiod accepts.
+	obj := &chain.EnvoyFilter{Meta: meta(p), Spec: proto.CloneOf(e.ef)}
+	p.facts.envoyFilter = obj
 	if pv == nil || pv.Kind != yamltree.Array {
 		return
 	}
@@ -96,6 +101,8 @@ func checkEnvoyFilter(p *pass) {
 			p.rep.Errorf(vpath, CodeIstioValidation, "", "Envoy filter: patch value is %s; expected a mapping (the Envoy object)", yamltree.Describe(val.Node))
 			continue
 		}
+		obj.Spec.ConfigPatches = append(obj.Spec.ConfigPatches, cp)
+		obj.Paths = append(obj.Paths, path)
 		for _, r := range patchRules {
 			if !r(pp) {
 				break

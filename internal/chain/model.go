@@ -25,9 +25,9 @@ type Meta struct {
 	// Created is metadata.creationTimestamp; zero when the input has none (a
 	// manifest in a repository): istiod orders by it, so explain shows the tie.
 	Created time.Time
-	// Pos locates a field path of the object (nil: the object has no place of its
-	// own to report at).
-	Pos func(path string) diag.Pos
+	// Locate gives a field path's position and display form (nil: the object has
+	// no place of its own to report at).
+	Locate func(path string) (diag.Pos, string)
 	// Rendered marks an object wasmgen generated from a spec: it takes part in the
 	// chains, but validate reports findings only on the user's own documents.
 	Rendered bool
@@ -35,19 +35,32 @@ type Meta struct {
 
 func (m Meta) id() string { return m.Namespace + "/" + m.Name }
 
-func (m Meta) pos(path string) diag.Pos {
-	if m.Pos == nil {
-		return diag.Pos{}
+func (m Meta) at(path string) string {
+	p, _ := m.pos(path)
+	return p.String()
+}
+
+func (m Meta) pos(path string) (diag.Pos, string) {
+	if m.Locate == nil {
+		return diag.Pos{}, path
 	}
-	return m.Pos(path)
+	return m.Locate(path)
 }
 
 // EnvoyFilter is a decoded EnvoyFilter: its spec, and the field path of each of
-// Spec.ConfigPatches (a patch istiod's webhook refuses is left out).
+// Spec.ConfigPatches (a patch istiod's webhook refuses is left out; nil Paths:
+// spec.configPatches[i]).
 type EnvoyFilter struct {
 	Meta
 	Spec  *networking.EnvoyFilter
 	Paths []string
+}
+
+func (e *EnvoyFilter) path(i int) string {
+	if i < len(e.Paths) {
+		return e.Paths[i]
+	}
+	return "spec.configPatches[" + strconv.Itoa(i) + "]"
 }
 
 // WasmPlugin is a decoded WasmPlugin.
@@ -59,7 +72,8 @@ type WasmPlugin struct {
 // Workload is a pod-owning manifest: a proxy explain builds chains for.
 type Workload struct {
 	Kind, Name, Namespace string
-	Labels                map[string]string
+	Labels                map[string]string // the pod template's
+	Annotations           map[string]string // the pod template's
 }
 
 // Input is everything explain reads.
@@ -88,11 +102,14 @@ func (o Options) root() string {
 const (
 	Sidecar = "sidecar"
 	Gateway = "gateway"
+	// Selector: no workload manifest was given; the proxy stands for every
+	// workload a selector picks, sidecar or gateway.
+	Selector = "selector"
 )
 
 // Proxy is the workload (or the selector) a chain belongs to.
 type Proxy struct {
-	Kind      string            `json:"kind"` // sidecar or gateway
+	Kind      string            `json:"kind"` // sidecar, gateway or selector
 	Name      string            `json:"name"` // the workload's name, or "selector k=v,..."
 	Namespace string            `json:"namespace"`
 	Workload  string            `json:"workload,omitempty"` // Deployment etc.; empty for a selector
@@ -111,6 +128,15 @@ type Chain struct {
 	// Absent are Istio's filters of this chain that need configuration explain does
 	// not see (an AuthorizationPolicy, a gRPC port): not shown in Filters.
 	Absent []Absent `json:"absent,omitempty"`
+	// Removed are the filters REMOVE patches took out.
+	Removed []Removed `json:"removed,omitempty"`
+}
+
+// Removed is a filter a REMOVE patch took out of a chain.
+type Removed struct {
+	Name   string `json:"name"`
+	Source string `json:"source"`
+	By     string `json:"by"` // "EnvoyFilter ns/name spec.configPatches[i]"
 }
 
 // Key names a chain: proxy, context, port, type.
@@ -152,8 +178,8 @@ type Filter struct {
 
 // Result is what Explain found.
 type Result struct {
-	Istio    string   `json:"istio"`
-	Chains   []Chain  `json:"chains"`
+	Istio    string    `json:"istio"`
+	Chains   []Chain   `json:"chains"`
 	Findings diag.List `json:"-"`
 	// Untouched are proxies no EnvoyFilter or WasmPlugin applies to.
 	Untouched []Proxy `json:"untouched,omitempty"`
