@@ -353,7 +353,7 @@ func (e *explainer) base(class compat.ListenerClass, typ string, wps []*WasmPlug
 			}
 			rule := "Istio's own"
 			if s.When == compat.WithTelemetry {
-				rule = "Istio's own, " + s.When.Describe()
+				rule = "Istio's own; " + s.When.Describe()
 				if !e.v.Has(compat.WasmPlugin) {
 					rule = "the default install's telemetry EnvoyFilter"
 				}

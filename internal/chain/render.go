@@ -77,25 +77,38 @@ func Text(r Result) string {
 			last = t
 		}
 		fmt.Fprintf(&b, "  %s, %s, %s filters:\n", c.Context, portName(c.Port), c.Type)
-		width := 0
-		for _, f := range c.Filters {
-			width = max(width, len(f.Name))
-		}
 		for i, f := range c.Filters {
-			branch := "├─"
+			branch, more := "├─", "│ "
 			if i == len(c.Filters)-1 {
-				branch = "└─"
+				branch, more = "└─", "  "
 			}
 			name := f.Name
 			if name == "" {
 				name = "(unnamed)"
 			}
-			fmt.Fprintf(&b, "    %s %-*s  %s\n", branch, width, name, describe(f))
+			if f.Source == "istio" {
+				fmt.Fprintf(&b, "    %s %s  (%s)\n", branch, name, f.Rule)
+				continue
+			}
+			fmt.Fprintf(&b, "    %s %s\n", branch, name)
+			from := f.Source
+			if f.Patch != "" {
+				from += " " + f.Patch
+			}
+			if f.At != "" {
+				from += " (" + f.At + ")"
+			}
+			fmt.Fprintf(&b, "    %s     from %s\n", more, from)
+			why := f.Rule
+			if f.Order != "" {
+				why += "; order: " + f.Order
+			}
+			fmt.Fprintf(&b, "    %s     by %s\n", more, why)
 			for _, m := range f.Merged {
-				fmt.Fprintf(&b, "    %s %*s  merged by %s\n", cont(i, len(c.Filters)), width, "", m)
+				fmt.Fprintf(&b, "    %s     merged by %s\n", more, m)
 			}
 			if len(f.Tie) > 0 {
-				fmt.Fprintf(&b, "    %s %*s  tie with %s: order by creation time; set priority\n", cont(i, len(c.Filters)), width, "", strings.Join(f.Tie, ", "))
+				fmt.Fprintf(&b, "    %s     TIE with %s: only creation time orders them; set spec.priority\n", more, strings.Join(f.Tie, ", "))
 			}
 		}
 		for _, x := range c.Removed {
@@ -122,31 +135,6 @@ func Text(r Result) string {
 		}
 	}
 	return b.String()
-}
-
-func cont(i, n int) string {
-	if i == n-1 {
-		return "  "
-	}
-	return "│ "
-}
-
-func describe(f Filter) string {
-	if f.Source == "istio" {
-		return f.Rule
-	}
-	s := f.Source
-	if f.Patch != "" {
-		s += " " + f.Patch
-	}
-	s += ": " + f.Rule
-	if f.Order != "" {
-		s += " [" + f.Order + "]"
-	}
-	if f.At != "" {
-		s += " (" + f.At + ")"
-	}
-	return s
 }
 
 // Mermaid is a flowchart of every chain, one subgraph each: it renders in

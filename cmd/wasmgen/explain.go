@@ -1,0 +1,78 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+
+	"github.com/wasmgen/wasmgen/diag"
+	"github.com/wasmgen/wasmgen/generate"
+	"github.com/wasmgen/wasmgen/internal/chain"
+	"github.com/wasmgen/wasmgen/internal/compile"
+	"github.com/wasmgen/wasmgen/internal/load"
+)
+
+// runExplain is `wasmgen explain`: the filter chain each workload will run, from
+// the files alone.
+func runExplain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	fs := newFlagSet("explain")
+	output := fs.String("output", "text", "output format: "+strings.Join(chain.Formats, ", "))
+	workload := fs.String("workload", "", "only the chains of this workload (NAME or NAMESPACE/NAME; a selector proxy by its name, e.g. \"selector app=web\")")
+	context := fs.String("context", "", "only this listener context: sidecar-inbound, sidecar-outbound or gateway")
+	port := fs.Uint32("port", 0, "only the chains of this listener port")
+	root := fs.String("root", "", "directory that file references must stay inside (default: the working directory)")
+	versions := versionFlags(fs, "Istio version whose filter chains and patch order to show, e.g. 1.12, 1.22, 1.30")
+	lim := limitFlags(fs)
+	if code, done := parseFlags(fs, args, stdout, stderr); done {
+		return code
+	}
+	if !slices.Contains(chain.Formats, *output) {
+		return usageError(stderr, fs, "invalid --output %q; expected %s%s", *output, strings.Join(chain.Formats, ", "), hintFor(*output, chain.Formats))
+	}
+	contexts := []string{"sidecar-inbound", "sidecar-outbound", "gateway"}
+	if *context != "" && !slices.Contains(contexts, *context) {
+		return usageError(stderr, fs, "invalid --context %q; expected %s%s", *context, strings.Join(contexts, ", "), hintFor(*context, contexts))
+	}
+	if fs.NArg() == 0 {
+		return usageError(stderr, fs, "no input; pass files, directories or - for stdin")
+	}
+	minor, envoy, err := versions(stderr)
+	if err != nil {
+		return usageError(stderr, fs, "%v", err)
+	}
+	r, err := load.NewRoot(*root)
+	if err != nil {
+		return usageError(stderr, fs, "%v", err)
+	}
+	r.MaxBytes = lim.MaxBytes
+	srcs, errs := load.Inputs(fs.Args(), stdin, lim.MaxBytes)
+	l := compile.InputFindings(errs)
+	opts := compile.Options{Generate: generate.Options{Target: generate.TargetIstio, Istio: minor, Envoy: envoy}, Limits: *lim}
+	res, found := compile.Explain(srcs, r, opts)
+	l.Append(found)
+	// The inputs' own errors go to stderr: a chain built from a document istiod
+	// refuses is not the chain the proxy runs.
+	var inputErrors diag.List
+	for _, f := range l {
+		if f.Severity == diag.Error {
+			inputErrors.Add(f)
+		}
+	}
+	res = res.Filter(*workload, *context, *port)
+	if *workload != "" && len(res.Chains) == 0 {
+		fmt.Fprintf(stderr, "wasmgen explain: no chain of a workload named %q; run without --workload for the list\n", *workload)
+	}
+	if err := chain.Write(stdout, *output, res); err != nil {
+		fmt.Fprintf(stderr, "wasmgen explain: %v\n", err)
+		return exitInvalid
+	}
+	for _, f := range inputErrors {
+		fmt.Fprintln(stderr, f.String())
+	}
+	if len(inputErrors) > 0 || res.Findings.HasErrors() {
+		fmt.Fprintf(stderr, "wasmgen explain: %s in the inputs; 'wasmgen validate' reports every finding\n", diag.Summary(inputErrors))
+		return exitInvalid
+	}
+	return exitOK
+}
