@@ -70,8 +70,11 @@ func runExplain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	for _, f := range inputErrors {
 		fmt.Fprintln(stderr, f.String())
 	}
-	if len(inputErrors) > 0 || res.Findings.HasErrors() {
+	if len(inputErrors) > 0 {
 		fmt.Fprintf(stderr, "wasmgen explain: %s in the inputs; 'wasmgen validate' reports every finding\n", diag.Summary(inputErrors))
+		return exitInvalid
+	}
+	if res.Findings.HasErrors() {
 		return exitInvalid
 	}
 	return exitOK

@@ -11,6 +11,7 @@ import (
 
 	"github.com/wasmgen/wasmgen/diag"
 	"github.com/wasmgen/wasmgen/generate"
+	"github.com/wasmgen/wasmgen/internal/chain"
 	"github.com/wasmgen/wasmgen/internal/compile"
 	"github.com/wasmgen/wasmgen/internal/krm"
 	"github.com/wasmgen/wasmgen/protocheck"
@@ -39,6 +40,7 @@ func Areas() []Area {
 		{"Dry start of the module (dryrun, --run)", dryrun.Rules},
 		{"Generating objects (generate)", generate.Rules},
 		{"Istio and Envoy documents (validate)", validate.Rules},
+		{"Filter chains (chain, explain)", chain.Rules},
 		{"KRM function and post-renderer (krm)", krm.Rules},
 	}
 }

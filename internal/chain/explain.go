@@ -371,7 +371,7 @@ func (e *explainer) base(class compat.ListenerClass, typ string, wps []*WasmPlug
 			} else {
 				rule += ", no priority"
 			}
-			b.filters = append(b.filters, Filter{Name: e.v.WasmPluginFilterName(w.Namespace, w.Name), Source: "WasmPlugin " + w.id(), At: w.at("spec"), Rule: rule})
+			b.filters = append(b.filters, Filter{Name: e.v.WasmPluginFilterName(w.Namespace, w.Name), Source: "WasmPlugin " + w.id(), At: w.at("spec"), Rule: rule, Rendered: w.Rendered})
 		}
 	}
 	if record {
@@ -448,7 +448,7 @@ func (e *explainer) apply(b *built, typ string, p patch) bool {
 		return false // the patch selects another network filter than the connection manager
 	}
 	anchor := anchorOf(p, typ)
-	f := Filter{Name: p.valueName(), Source: p.source(), Patch: p.path(), Order: p.order}
+	f := Filter{Name: p.valueName(), Source: p.source(), Patch: p.path(), Order: p.order, Rendered: p.ef.Rendered}
 	f.At = p.ef.at(p.path())
 	match := func(x Filter) bool { return anchor == "" || e.v.FilterNamesMatch(anchor, x.Name) }
 	first := slices.IndexFunc(b.filters, match)

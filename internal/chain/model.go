@@ -139,13 +139,13 @@ type Removed struct {
 	By     string `json:"by"` // "EnvoyFilter ns/name spec.configPatches[i]"
 }
 
-// Key names a chain: proxy, context, port, type.
+// Key names a chain: proxy, context, type, port (none: every port not named).
 func (c *Chain) Key() string {
-	p := "*"
+	k := c.Proxy.Namespace + "/" + c.Proxy.Name + " " + c.Context + " " + c.Type
 	if c.Port != 0 {
-		p = strconv.Itoa(int(c.Port))
+		k += " port " + strconv.Itoa(int(c.Port))
 	}
-	return c.Proxy.Namespace + "/" + c.Proxy.Name + " " + c.Context + " port " + p + " " + c.Type
+	return k
 }
 
 // Absent is an Istio filter shown only when its condition holds.
@@ -159,6 +159,9 @@ type Filter struct {
 	Name string `json:"name"`
 	// Source is "istio", "WasmPlugin ns/name" or "EnvoyFilter ns/name".
 	Source string `json:"source"`
+	// Rendered: the EnvoyFilter or WasmPlugin is the one wasmgen renders from the
+	// WasmFilter spec at At.
+	Rendered bool `json:"rendered,omitempty"`
 	// Patch is the EnvoyFilter patch's field path (spec.configPatches[i]).
 	Patch string `json:"patch,omitempty"`
 	// At is file:line of the object or patch, when known.
@@ -183,4 +186,5 @@ type Result struct {
 	Findings diag.List `json:"-"`
 	// Untouched are proxies no EnvoyFilter or WasmPlugin applies to.
 	Untouched []Proxy `json:"untouched,omitempty"`
+	filtered  bool    // narrowed by Filter
 }

@@ -38,7 +38,13 @@ func Write(w io.Writer, format string, r Result) error {
 // context and a port ("" and 0: any).
 func (r Result) Filter(workload, context string, port uint32) Result {
 	out := r
-	out.Chains = nil
+	out.Chains, out.Untouched = nil, nil
+	out.filtered = workload != "" || context != "" || port != 0
+	for _, p := range r.Untouched {
+		if workload == "" || p.Name == workload || p.Namespace+"/"+p.Name == workload {
+			out.Untouched = append(out.Untouched, p)
+		}
+	}
 	for _, c := range r.Chains {
 		if (workload == "" || c.Proxy.Name == workload || c.Proxy.Namespace+"/"+c.Proxy.Name == workload) &&
 			(context == "" || c.Context == context) && (port == 0 || c.Port == port) {
@@ -88,22 +94,25 @@ func Text(r Result) string {
 			}
 			if f.Source == "istio" {
 				fmt.Fprintf(&b, "    %s %s  (%s)\n", branch, name, f.Rule)
-				continue
+			} else {
+				fmt.Fprintf(&b, "    %s %s\n", branch, name)
+				from := f.Source
+				if f.Patch != "" {
+					from += " " + f.Patch
+				}
+				switch {
+				case f.Rendered:
+					from += ", rendered from the WasmFilter at " + f.At
+				case f.At != "":
+					from += " (" + f.At + ")"
+				}
+				fmt.Fprintf(&b, "    %s     from %s\n", more, from)
+				why := f.Rule
+				if f.Order != "" {
+					why += "; order: " + f.Order
+				}
+				fmt.Fprintf(&b, "    %s     by %s\n", more, why)
 			}
-			fmt.Fprintf(&b, "    %s %s\n", branch, name)
-			from := f.Source
-			if f.Patch != "" {
-				from += " " + f.Patch
-			}
-			if f.At != "" {
-				from += " (" + f.At + ")"
-			}
-			fmt.Fprintf(&b, "    %s     from %s\n", more, from)
-			why := f.Rule
-			if f.Order != "" {
-				why += "; order: " + f.Order
-			}
-			fmt.Fprintf(&b, "    %s     by %s\n", more, why)
 			for _, m := range f.Merged {
 				fmt.Fprintf(&b, "    %s     merged by %s\n", more, m)
 			}
@@ -125,7 +134,10 @@ func Text(r Result) string {
 	for _, p := range r.Untouched {
 		fmt.Fprintf(&b, "\n%s: no EnvoyFilter or WasmPlugin applies\n", proxyTitle(p))
 	}
-	if len(r.Chains) == 0 && len(r.Untouched) == 0 {
+	switch {
+	case len(r.Chains) == 0 && r.filtered:
+		b.WriteString("\nno chain matches --workload, --context and --port\n")
+	case len(r.Chains) == 0 && len(r.Untouched) == 0:
 		b.WriteString("\nno EnvoyFilter or WasmPlugin among the inputs\n")
 	}
 	if len(r.Findings) > 0 {
@@ -215,6 +227,9 @@ func Markdown(r Result) string {
 			from := f.Source
 			if f.Patch != "" {
 				from += " `" + f.Patch + "`"
+			}
+			if f.Rendered {
+				from += ", rendered from " + f.At
 			}
 			why := f.Rule
 			if f.Order != "" {

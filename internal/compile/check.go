@@ -85,8 +85,16 @@ func check(srcs []load.Source, files Files, opts Options) (Checked, diag.List, c
 }
 
 // addRendered adds the EnvoyFilters and WasmPlugins wasmgen renders from the specs:
-// they take part in the chains, located at their spec.
+// they take part in the chains, located at their spec. One among the inputs
+// already (the rendered output committed next to its spec) is not added twice.
 func addRendered(in *chain.Input, objs []generate.Object) {
+	have := map[string]bool{}
+	for _, e := range in.EnvoyFilters {
+		have["EnvoyFilter "+e.Namespace+"/"+e.Name] = true
+	}
+	for _, w := range in.WasmPlugins {
+		have["WasmPlugin "+w.Namespace+"/"+w.Name] = true
+	}
 	for _, o := range objs {
 		m := chain.Meta{Name: o.Name, Namespace: o.Namespace, Rendered: true}
 		if m.Namespace == "" {
@@ -94,6 +102,9 @@ func addRendered(in *chain.Input, objs []generate.Object) {
 		}
 		if d := o.Source; d != nil {
 			m.Locate = func(string) (diag.Pos, string) { return d.Pos(""), "" }
+		}
+		if have[o.Kind+" "+m.Namespace+"/"+m.Name] {
+			continue
 		}
 		switch b := o.Body.(type) {
 		case *networking.EnvoyFilter:
