@@ -6,7 +6,6 @@ import (
 	"slices"
 	"sort"
 	"strconv"
-	"strings"
 
 	networking "istio.io/api/networking/v1alpha3"
 
@@ -314,7 +313,7 @@ func (e *explainer) chain(px *Proxy, class compat.ListenerClass, port uint32, ty
 	c := Chain{Proxy: *px, Context: e.className(class), Port: port, Type: typ}
 	b := e.build(class, typ, patches, wps, c.Key(), true)
 	c.Filters, c.Absent, c.Removed = b.filters, b.absent, b.removed
-	e.markTies(&c, class, typ, patches, wps)
+	e.markTies(&c, typ, patches, wps)
 	return c, true
 }
 
@@ -323,14 +322,6 @@ type built struct {
 	filters []Filter
 	absent  []Absent
 	removed []Removed
-}
-
-func (b *built) signature() string {
-	var s strings.Builder
-	for _, f := range b.filters {
-		s.WriteString(f.Name + "|" + f.Source + "|" + strings.Join(f.Merged, ",") + "\n")
-	}
-	return s.String()
 }
 
 // base is Istio's own chain for the class, with the WasmPlugins at their phases.
@@ -555,82 +546,147 @@ func isTerminal(v compat.Istio, name string) bool {
 }
 
 // markTies: two EnvoyFilters (or two WasmPlugins of one phase) whose order only
-// creation time decides, and whose swap changes the chain.
-func (e *explainer) markTies(c *Chain, class compat.ListenerClass, typ string, patches []patch, wps []*WasmPlugin) {
+// creation time decides, and whose patches interact in this chain, so that the
+// other order gives another chain.
+func (e *explainer) markTies(c *Chain, typ string, patches []patch, wps []*WasmPlugin) {
+	byEF := map[*EnvoyFilter][]patch{}
 	var efs []*EnvoyFilter
 	for _, p := range patches {
-		if !slices.Contains(efs, p.ef) {
+		if _, ok := byEF[p.ef]; !ok {
 			efs = append(efs, p.ef)
 		}
+		byEF[p.ef] = append(byEF[p.ef], p)
 	}
-	want := e.build(class, typ, patches, wps, "", false).signature()
-	for i := 0; i < len(efs); i++ {
-		for j := i + 1; j < len(efs) && j < i+16; j++ {
-			a, b := efs[i], efs[j]
-			if !e.efTied(a, b) {
-				continue
+	at := map[string][]int{} // a source's filters in the chain
+	for i, f := range c.Filters {
+		at[f.Source] = append(at[f.Source], i)
+	}
+	// Only EnvoyFilters that meet at a place (a position, or a filter one names
+	// and another names or adds) can interact: pair those, each with the next few
+	// that meet it there, so a thousand EnvoyFilters are not a million pairs.
+	buckets := map[string][]*EnvoyFilter{}
+	var order []string
+	for _, ef := range efs {
+		for _, p := range byEF[ef] {
+			var ks []string
+			if pos := position(p, typ); pos != "" {
+				ks = append(ks, "pos:"+pos)
 			}
-			if e.build(class, typ, swapEFs(patches, a, b), wps, "", false).signature() == want {
-				continue
+			for _, n := range []string{anchorOf(p, typ), p.valueName()} {
+				if n != "" {
+					if c, ok := compat.CanonicalNameAnyChain(n); ok {
+						n = c
+					}
+					ks = append(ks, "f:"+n)
+				}
 			}
-			e.tie(c, "EnvoyFilter "+a.id(), "EnvoyFilter "+b.id(), &a.Meta, &b.Meta, "spec.priority")
+			for _, k := range ks {
+				if l := buckets[k]; len(l) == 0 || l[len(l)-1] != ef {
+					if len(l) == 0 {
+						order = append(order, k)
+					}
+					buckets[k] = append(l, ef)
+				}
+			}
 		}
 	}
-	for i := 0; i < len(wps); i++ {
-		for j := i + 1; j < len(wps); j++ {
-			if wpTied(wps[i], wps[j]) {
-				e.tie(c, "WasmPlugin "+wps[i].id(), "WasmPlugin "+wps[j].id(), &wps[i].Meta, &wps[j].Meta, "spec.priority")
+	seen := map[[2]*EnvoyFilter]bool{}
+	for _, k := range order {
+		l := buckets[k]
+		for i, a := range l {
+			for _, b := range l[i+1 : min(len(l), i+1+maxPairs)] {
+				if seen[[2]*EnvoyFilter{a, b}] {
+					continue
+				}
+				seen[[2]*EnvoyFilter{a, b}] = true
+				if e.efTied(a, b) && e.interact(byEF[a], byEF[b], typ) {
+					e.tie(c, at, "EnvoyFilter "+a.id(), "EnvoyFilter "+b.id(), &a.Meta, &b.Meta)
+				}
+			}
+		}
+	}
+	for i, a := range wps {
+		for _, b := range wps[i+1:] {
+			if wpTied(a, b) {
+				e.tie(c, at, "WasmPlugin "+a.id(), "WasmPlugin "+b.id(), &a.Meta, &b.Meta)
 			}
 		}
 	}
 }
 
-// swapEFs is patches with a's and b's patches swapped in place.
-func swapEFs(patches []patch, a, b *EnvoyFilter) []patch {
-	var pa, pb []patch
-	for _, p := range patches {
-		switch p.ef {
-		case a:
-			pa = append(pa, p)
-		case b:
-			pb = append(pb, p)
-		}
+// position is where a patch puts a filter without an anchor: first, last, or
+// "" (relative to its anchor, or no insert).
+func position(p patch, typ string) string {
+	anchor := anchorOf(p, typ)
+	switch op := p.op(); {
+	case op == networking.EnvoyFilter_Patch_INSERT_FIRST, op == networking.EnvoyFilter_Patch_INSERT_BEFORE && anchor == "":
+		return "first"
+	case op == networking.EnvoyFilter_Patch_ADD, op == networking.EnvoyFilter_Patch_INSERT_AFTER && anchor == "":
+		return "last"
 	}
-	out := make([]patch, 0, len(patches))
-	done := false
-	for _, p := range patches {
-		if p.ef == a || p.ef == b {
-			if !done {
-				out = append(append(out, pb...), pa...)
-				done = true
-			}
-			continue
-		}
-		out = append(out, p)
-	}
-	return out
+	return ""
 }
 
-func (e *explainer) tie(c *Chain, a, b string, ma, mb *Meta, path string) {
-	for i := range c.Filters {
-		switch c.Filters[i].Source {
-		case a:
-			c.Filters[i].Tie = appendOnce(c.Filters[i].Tie, b)
-		case b:
-			c.Filters[i].Tie = appendOnce(c.Filters[i].Tie, a)
+// interact: the order of two patch lists matters to the chain: they insert at
+// the same place (first, last, or the same side of one filter), one's anchor is a
+// filter the other adds, or they replace, remove or merge the same filter (two
+// REMOVEs of it aside).
+func (e *explainer) interact(as, bs []patch, typ string) bool {
+	for _, p := range as {
+		for _, q := range bs {
+			if pp := position(p, typ); pp != "" && pp == position(q, typ) {
+				return true
+			}
+			pa, qa := anchorOf(p, typ), anchorOf(q, typ)
+			if (pa != "" && q.valueName() != "" && e.v.FilterNamesMatch(pa, q.valueName())) ||
+				(qa != "" && p.valueName() != "" && e.v.FilterNamesMatch(qa, p.valueName())) {
+				return true
+			}
+			if pa == "" || qa == "" || !e.v.FilterNamesMatch(pa, qa) && !e.v.FilterNamesMatch(qa, pa) {
+				continue
+			}
+			po, qo := p.op(), q.op()
+			switch {
+			case po == networking.EnvoyFilter_Patch_REMOVE && qo == networking.EnvoyFilter_Patch_REMOVE:
+			case po == qo:
+				return true
+			case po == networking.EnvoyFilter_Patch_REMOVE, qo == networking.EnvoyFilter_Patch_REMOVE,
+				po == networking.EnvoyFilter_Patch_REPLACE, qo == networking.EnvoyFilter_Patch_REPLACE:
+				return true
+			}
 		}
 	}
-	key := a + "\x00" + b
-	if e.ties[key] {
+	return false
+}
+
+func (e *explainer) tie(c *Chain, at map[string][]int, a, b string, ma, mb *Meta) {
+	for _, i := range at[a] {
+		c.Filters[i].Tie = appendOnce(c.Filters[i].Tie, b)
+	}
+	for _, i := range at[b] {
+		c.Filters[i].Tie = appendOnce(c.Filters[i].Tie, a)
+	}
+	// One finding per object, naming the first object it ties with.
+	if e.ties[b] {
 		return
 	}
-	e.ties[key] = true
-	e.l.tie(a, b, ma, mb, path, c.Key())
+	e.ties[b] = true
+	e.l.tie(a, b, ma, mb, c.Key())
 }
 
+// maxPairs bounds the EnvoyFilters after one, at one place, it is compared with.
+const maxPairs = 8
+
+// maxTies bounds the ties listed on one filter: a hundred EnvoyFilters without a
+// priority would otherwise each list the ninety-nine others.
+const maxTies = 3
+
 func appendOnce(s []string, x string) []string {
-	if slices.Contains(s, x) {
+	switch {
+	case slices.Contains(s, x), len(s) > maxTies:
 		return s
+	case len(s) == maxTies:
+		return append(s, "others")
 	}
 	return append(s, x)
 }

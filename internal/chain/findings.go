@@ -30,7 +30,8 @@ func (f *findings) add(m *Meta, sev diag.Severity, code, path, hint, msg string,
 	f.l.Add(d)
 }
 
-func (f *findings) tie(a, b string, ma, mb *Meta, path, chain string) {
+func (f *findings) tie(a, b string, ma, mb *Meta, chain string) {
+	path := "spec.priority"
 	m, other, otherName := mb, ma, a
 	if mb.Rendered {
 		m, other, otherName = ma, mb, b
