@@ -293,7 +293,10 @@ func (e *explainer) chain(px *Proxy, class compat.ListenerClass, port uint32, ty
 				patches = append(patches, p)
 			}
 		case networking.EnvoyFilter_NETWORK_FILTER:
-			if typ != HTTP {
+			// A patch naming the connection manager is for HTTP listeners, one
+			// naming another filter for TCP listeners.
+			hcm := p.filterName() != "" && e.v.FilterNamesMatch(p.filterName(), e.v.HTTPNetworkChain()[0].Filter)
+			if (typ == Network && (hcm || p.filterName() == "")) || (typ == TCP && !hcm) {
 				patches = append(patches, p)
 			}
 		}

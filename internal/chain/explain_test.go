@@ -385,3 +385,44 @@ func TestGoldens(t *testing.T) {
 		})
 	}
 }
+
+// TestNetwork: NETWORK_FILTER patches and NETWORK WasmPlugins in the TCP chain.
+func TestNetwork(t *testing.T) {
+	patch := func(name, op string) string {
+		return "  - applyTo: NETWORK_FILTER\n    match:\n      context: SIDECAR_INBOUND\n      listener:\n        filterChain:\n          filter: {name: " + name + "}\n    patch:\n      operation: " + op + "\n      value:\n        name: example.tcp\n        typed_config:\n          \"@type\": type.googleapis.com/envoy.extensions.filters.network.local_ratelimit.v3.LocalRateLimit\n          stat_prefix: x\n          token_bucket: {max_tokens: 1, fill_interval: 1s}\n"
+	}
+	plugin := wp("shop", "net", "STATS", "type: NETWORK")
+	for _, tt := range []struct {
+		v          compat.Istio
+		docs       []string
+		want, code string
+	}{
+		{30, []string{ef("shop", "a", "", patch("envoy.filters.network.tcp_proxy", "INSERT_BEFORE")), plugin},
+			"tcp: istio.metadata_exchange wp:shop.net~istio-translated-wasmplugin istio.stats example.tcp envoy.filters.network.tcp_proxy", ""},
+		{19, []string{ef("shop", "a", "", patch("envoy.filters.network.tcp_proxy", "INSERT_BEFORE")), plugin},
+			"tcp: istio.metadata_exchange istio.stats example.tcp envoy.filters.network.tcp_proxy", ""},
+		{30, []string{ef("shop", "a", "", patch("envoy.filters.network.http_connection_manager", "INSERT_BEFORE"))},
+			"network: example.tcp envoy.filters.network.http_connection_manager", ""},
+		{30, []string{ef("shop", "a", "", patch("envoy.filters.network.redis_proxy", "INSERT_BEFORE"))},
+			"tcp: istio.metadata_exchange istio.stats envoy.filters.network.tcp_proxy", chain.CodeAbsentAnchor},
+	} {
+		r, l := explain(t, tt.v, tt.docs...)
+		var got []string
+		for _, c := range r.Chains {
+			if c.Type != chain.HTTP && c.Context == "sidecar-inbound" {
+				var names []string
+				for _, f := range c.Filters {
+					n := f.Name
+					if i := strings.LastIndex(n, "/"); i >= 0 {
+						n = "wp:" + n[i+1:]
+					}
+					names = append(names, n)
+				}
+				got = append(got, c.Type+": "+strings.Join(names, " "))
+			}
+		}
+		if strings.Join(got, "\n") != tt.want || codes(l) != tt.code {
+			t.Errorf("Istio %s:\n got %s [%s]\nwant %s [%s]\n%s", tt.v, strings.Join(got, "\n"), codes(l), tt.want, tt.code, fmtList(l))
+		}
+	}
+}
