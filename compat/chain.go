@@ -252,10 +252,15 @@ func (v Istio) HTTPChain(class ListenerClass) []Slot {
 		add(StatsFilter, WithTelemetry) // before 1.12: INSERT_BEFORE the router
 	}
 	add(Router, Always)
+	return v.named(HTTPChain, s)
+}
+
+// named gives the slots' filters the names of this release (the pre-1.7 ones).
+func (v Istio) named(c Chain, s []Slot) []Slot {
 	if v.Has(LegacyNames) {
 		for i := range s {
 			if s[i].Filter != "" {
-				s[i].Filter = LegacyName(HTTPChain, s[i].Filter)
+				s[i].Filter = LegacyName(c, s[i].Filter)
 			}
 		}
 	}
@@ -290,14 +295,7 @@ func (v Istio) TCPChain(class ListenerClass) []Slot {
 		add(StatsFilter, WithTelemetry)
 	}
 	add(TCPProxy, Always)
-	if v.Has(LegacyNames) {
-		for i := range s {
-			if s[i].Filter != "" {
-				s[i].Filter = LegacyName(NetworkChain, s[i].Filter)
-			}
-		}
-	}
-	return s
+	return v.named(NetworkChain, s)
 }
 
 // HTTPNetworkChain is the network filter chain of an HTTP listener: the HTTP

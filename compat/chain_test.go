@@ -5,37 +5,10 @@ import (
 	"testing"
 )
 
-func TestChainFeatures(t *testing.T) {
-	for _, tt := range []struct {
-		f                        Feature
-		without, with, removedAt Istio
-	}{
-		{NativeChain, 15, 16, 0},
-		{FaultBeforeCORS, 12, 13, 0},
-		{GRPCStatsAlways, 17, 18, 0},
-		{AlpnOnGateways, 13, 14, 0},
-		{IstioAuthnHTTP, 0, 5, 24},
-		{NetworkWasmPlugin, 19, 20, 0},
-		{EnvoyFilterMergedOrder, 21, 22, 0},
-		{WasmPluginLocalFirst, 19, 20, 0},
-		{PatchListFirst, 13, 14, 0},
-		{PatchRemoveInOrder, 18, 19, 0},
-		{DeprecatedNameMatch, 7, 8, 19},
-		{InsertFirst, 5, 6, 0},
-		{TelemetryEnvoyFilters, 0, 5, 0},
-	} {
-		if tt.without != 0 && tt.without.Has(tt.f) {
-			t.Errorf("%s: Istio %s has it", tt.f.Name, tt.without)
-		}
-		if !tt.with.Has(tt.f) || tt.f.Since() != tt.with {
-			t.Errorf("%s: Istio %s lacks it, or Since() = %s", tt.f.Name, tt.with, tt.f.Since())
-		}
-		if tt.removedAt != 0 && (tt.removedAt.Has(tt.f) || tt.f.Until() != tt.removedAt) {
-			t.Errorf("%s: removed at %s, Until() = %s", tt.f.Name, tt.removedAt, tt.f.Until())
-		}
-		if tt.f.Source == "" {
-			t.Errorf("%s: no source", tt.f.Name)
-		}
+// TestRootContextPerConfig: an Envoy threshold (proxy-wasm-cpp-host eceb02d, in Envoy 1.17).
+func TestRootContextPerConfig(t *testing.T) {
+	if Envoy(16).Has(WasmRootContextPerConfig) || !Envoy(17).Has(WasmRootContextPerConfig) || WasmRootContextPerConfig.Source == "" {
+		t.Error("a root context per plugin configuration from Envoy 1.17")
 	}
 }
 

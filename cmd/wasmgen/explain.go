@@ -7,10 +7,8 @@ import (
 	"strings"
 
 	"github.com/wasmgen/wasmgen/diag"
-	"github.com/wasmgen/wasmgen/generate"
 	"github.com/wasmgen/wasmgen/internal/chain"
 	"github.com/wasmgen/wasmgen/internal/compile"
-	"github.com/wasmgen/wasmgen/internal/load"
 )
 
 // runExplain is `wasmgen explain`: the filter chain each workload will run, from
@@ -34,22 +32,12 @@ func runExplain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if *context != "" && !slices.Contains(contexts, *context) {
 		return usageError(stderr, fs, "invalid --context %q; expected %s%s", *context, strings.Join(contexts, ", "), hintFor(*context, contexts))
 	}
-	if fs.NArg() == 0 {
-		return usageError(stderr, fs, "no input; pass files, directories or - for stdin")
+	in, code, ok := readChecked(fs, versions, *root, lim, stdin, stderr)
+	if !ok {
+		return code
 	}
-	minor, envoy, err := versions(stderr)
-	if err != nil {
-		return usageError(stderr, fs, "%v", err)
-	}
-	r, err := load.NewRoot(*root)
-	if err != nil {
-		return usageError(stderr, fs, "%v", err)
-	}
-	r.MaxBytes = lim.MaxBytes
-	srcs, errs := load.Inputs(fs.Args(), stdin, lim.MaxBytes)
-	l := compile.InputFindings(errs)
-	opts := compile.Options{Generate: generate.Options{Target: generate.TargetIstio, Istio: minor, Envoy: envoy}, Limits: *lim}
-	res, found := compile.Explain(srcs, r, opts)
+	l := in.l
+	res, found := compile.Explain(in.srcs, in.root, in.opts)
 	l.Append(found)
 	// The inputs' own errors go to stderr: a chain built from a document istiod
 	// refuses is not the chain the proxy runs.
