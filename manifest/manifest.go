@@ -10,6 +10,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"path/filepath"
 	"sort"
 	"strings"
 
@@ -17,6 +18,7 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/wasmgen/wasmgen/diag"
 	"github.com/wasmgen/wasmgen/generate"
 )
 
@@ -336,4 +338,46 @@ func Node(t any) *yaml.Node {
 		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!null", Value: "null"}
 	}
 	return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: fmt.Sprint(t)}
+}
+
+// CodeUnappliedPatch is the -o layout's one finding: its kustomization lists
+// patches for workloads it does not hold.
+const CodeUnappliedPatch = "WG2101"
+
+// Rules are the findings of laying out -o DIR.
+var Rules = []diag.Rule{
+	{Code: CodeUnappliedPatch, Severity: diag.Warning, Consumer: "kustomize", Summary: "the -o kustomization lists patches for workloads it does not contain: kustomize does not apply them"},
+}
+
+// UnappliedPatches is the warning for an -o DIR whose kustomization.yaml lists
+// workload patches: kustomize applies a kustomization's patches only to the
+// resources it accumulates itself, so the patches select nothing in
+// `kustomize build DIR`, nor when an overlay lists DIR under resources (checked
+// with kustomize v5.8). It is nil when there are no patches.
+func UnappliedPatches(objs []generate.Object, dir string) *diag.Finding {
+	var targets []string
+	for _, o := range objs {
+		if !o.IsPatch() {
+			continue
+		}
+		var kinds []string
+		for _, t := range o.PatchTargets {
+			if t.Name != "" {
+				targets = append(targets, t.Kind+" "+strings.Trim(t.Namespace+"/"+t.Name, "/"))
+			} else {
+				kinds = append(kinds, t.Kind)
+			}
+		}
+		if len(kinds) > 0 {
+			targets = append(targets, fmt.Sprintf("%s with labels %s", strings.Join(kinds, "/"), o.PatchTargets[0].LabelSelector))
+		}
+	}
+	if len(targets) == 0 {
+		return nil
+	}
+	k := filepath.ToSlash(filepath.Join(dir, KustomizationFile))
+	return &diag.Finding{Pos: diag.Pos{File: k}, Severity: diag.Warning, Code: CodeUnappliedPatch,
+		Msg: fmt.Sprintf("the volume patches for %s are listed in %s, which does not contain those workloads; kustomize applies a kustomization's patches only to its own resources, so neither `kustomize build %s` nor an overlay that lists %s under resources patches them, and their proxies will not find the module",
+			strings.Join(targets, ", "), k, dir, dir),
+		Hint: "add the workloads' manifests to the kustomization that lists these patches, or run `wasmgen fn` as a transformer in the kustomization that holds the workloads (examples/kustomize)"}
 }

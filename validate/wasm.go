@@ -106,6 +106,11 @@ func (w *envoyWalk) remote(r *corev3.RemoteDataSource, rp string) {
 		// (pkg/wasm/convert.go): Envoy's rules for the rest do not apply.
 		rep.Quiet(rp)
 		switch {
+		case (sha == "" || sha == "nil") && ociDigest(r.GetHttpUri().GetUri()):
+			// An image named by digest is checked against that digest: with no
+			// checksum the agent takes the URL's (istio/istio pkg/wasm/cache.go
+			// getEntry) and refuses a pulled manifest of another digest (Get:
+			// "module downloaded from ... has checksum ..., which does not match").
 		case sha == "" || sha == "nil":
 			w.p.l.Add(diag.Finding{Pos: w.p.ix.Pos(rp), Path: w.p.ix.Display(rp), Severity: diag.Warning, Code: CodeWasmRemoteSHA,
 				Msg:  "remote code has no sha256: the istio-agent downloads the module without checking it, and again on every change of the resource",
@@ -128,6 +133,14 @@ func (w *envoyWalk) remote(r *corev3.RemoteDataSource, rp string) {
 		rep.Fail(yamltree.Join(rp, "sha256"), CodeWasmRemoteSHA, "write the module's sha256 (sha256sum filter.wasm)",
 			"sha256 %q is not 64 hex digits: Envoy compares it with the downloaded module's and rejects the module", yamltree.Clip(sha))
 	}
+}
+
+// ociDigest reports whether uri names an image by its sha256 digest,
+// oci://REPOSITORY@sha256:<64 hex>.
+func ociDigest(uri string) bool {
+	rest, ok := strings.CutPrefix(uri, "oci://")
+	i := strings.LastIndex(rest, "@sha256:")
+	return ok && i > 0 && isSHA256(rest[i+len("@sha256:"):])
 }
 
 // isSHA256 reports whether s is 64 hex digits (Envoy compares digests in hex,

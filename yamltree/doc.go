@@ -95,7 +95,14 @@ func ParseDocuments(file string, data []byte, lim Limits) ([]*yaml.Node, diag.Li
 					Msg: "invalid YAML: found a tab character in indentation; YAML allows only spaces there", Hint: "indent with spaces"})
 				return docs, l
 			}
-			l.Add(syntaxFinding(file, err))
+			f := syntaxFinding(file, err)
+			// yaml.v3 names the mapping it was in, not the line that left it.
+			if indentError(f.Msg) {
+				if fi, ok := indentFinding(file, data, f.Pos.Line); ok {
+					f = fi
+				}
+			}
+			l.Add(f)
 			return docs, l
 		}
 		if len(n.Content) == 0 || (n.Content[0].Kind == yaml.ScalarNode && n.Content[0].Tag == "!!null") {
@@ -305,4 +312,15 @@ var Rules = []diag.Rule{
 	{Code: CodeEncoding, Severity: diag.Error, Consumer: "YAML/JSON readers", Summary: "the input is not UTF-8 text"},
 	{Code: CodeMerge, Severity: diag.Error, Consumer: "YAML readers (go-yaml)", Summary: "a merge key (<<) whose value is not a mapping or a list of mappings"},
 	{Code: CodeYAML, Severity: diag.Error, Consumer: "JSON", Summary: "YAML with no JSON form (a complex key, a tag whose value does not parse)"},
+}
+
+// indentError reports whether a yaml.v3 message is one that bad indentation
+// causes and that it places at the enclosing mapping rather than the line.
+func indentError(msg string) bool {
+	for _, m := range []string{"did not find expected key", "did not find expected '-' indicator", "mapping values are not allowed in this context", "block sequence entries are not allowed in this context"} {
+		if strings.Contains(msg, m) {
+			return true
+		}
+	}
+	return false
 }

@@ -20,6 +20,18 @@ func TestParseLimits(t *testing.T) {
 		{"binary", "a: \x00\x01", DefaultLimits, "not UTF-8 text (binary data at byte offset 3)"},
 		{"tab indentation", "a:\n\tb: 1\n", DefaultLimits, "f.yaml:2:1: error: invalid YAML: found a tab character in indentation"},
 		{"truncated", "a: [1, 2\n", DefaultLimits, "invalid YAML"},
+		// The line that is off is named, not the mapping the parser was in.
+		{"dedent between blocks", "spec:\n  module:\n    url: x\n   selector: {}\n", DefaultLimits,
+			"f.yaml:4:4: error: invalid YAML: line 4 is indented by 3 spaces, which lines up with no enclosing block (the open blocks are indented by 0, 2, 4); indent `selector:` by 4 spaces to sit beside `url:`, or by 2 to sit beside `module:`"},
+		{"dedent inside a sequence item", "a:\n  - name: x\n    v: 1\n   w: 2\n", DefaultLimits,
+			"f.yaml:4:4: error: invalid YAML: line 4 is indented by 3 spaces, which lines up with no enclosing block (the open blocks are indented by 0, 2, 4); indent `w:` by 4 spaces to sit beside `v:`, or by 2"},
+		// Lines inside a flow collection may sit at any column.
+		{"flow continuation", "a:\n  b: {x: 1,\n y: 2}\n  c: d: e\n", DefaultLimits, "f.yaml:4: error: invalid YAML: mapping values are not allowed in this context"},
+		// A key too deep is the parser's own line.
+		{"too deep", "a:\n  - name: x\n      v: 1\n", DefaultLimits, "f.yaml:3: error: invalid YAML: mapping values are not allowed in this context"},
+		{"one space", "a:\n  b: 1\n c: 2\n", DefaultLimits, "f.yaml:3:2: error: invalid YAML: line 3 is indented by 1 space,"},
+		// Not an indentation problem: the parser's message stands.
+		{"unclosed quote", "a: \"x\nb: 1\n", DefaultLimits, "f.yaml:3: error: invalid YAML: found unexpected end of stream"},
 		{"ok", "a: 1\n---\n---\nb: 2\n", DefaultLimits, ""},
 	}
 	for _, tt := range tests {

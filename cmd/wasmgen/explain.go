@@ -18,7 +18,7 @@ func runExplain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	output := fs.String("output", "text", "output format: "+strings.Join(chain.Formats, ", "))
 	workload := fs.String("workload", "", "only the chains of this workload (NAME or NAMESPACE/NAME; a selector proxy by its name, e.g. \"selector app=web\")")
 	context := fs.String("context", "", "only this listener context: sidecar-inbound, sidecar-outbound or gateway")
-	port := fs.Uint32("port", 0, "only the chains of this listener port")
+	port := fs.Int("port", 0, "only the chains of this listener port")
 	root := fs.String("root", "", "directory that file references must stay inside (default: the working directory)")
 	versions := versionFlags(fs, "Istio version whose filter chains and patch order to show, e.g. 1.12, 1.22, 1.30")
 	lim := limitFlags(fs)
@@ -31,6 +31,9 @@ func runExplain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	contexts := []string{"sidecar-inbound", "sidecar-outbound", "gateway"}
 	if *context != "" && !slices.Contains(contexts, *context) {
 		return usageError(stderr, fs, "invalid --context %q; expected %s%s", *context, strings.Join(contexts, ", "), hintFor(*context, contexts))
+	}
+	if *port < 0 || *port > 65535 {
+		return usageError(stderr, fs, "invalid --port %d; expected a port number, 1 to 65535", *port)
 	}
 	in, code, ok := readChecked(fs, versions, *root, lim, stdin, stderr)
 	if !ok {
@@ -47,7 +50,7 @@ func runExplain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			inputErrors.Add(f)
 		}
 	}
-	res = res.Filter(*workload, *context, *port)
+	res = res.Filter(*workload, *context, uint32(*port))
 	if *workload != "" && len(res.Chains) == 0 {
 		fmt.Fprintf(stderr, "wasmgen explain: no chain of a workload named %q; run without --workload for the list\n", *workload)
 	}

@@ -28,7 +28,7 @@ func parseFlags(fs *pflag.FlagSet, args []string, stdout, stderr io.Writer) (cod
 	fs.SetOutput(io.Discard)
 	err := fs.Parse(args)
 	if errors.Is(err, pflag.ErrHelp) {
-		fmt.Fprintf(stdout, "Usage of %s:\n%s", fs.Name(), fs.FlagUsages())
+		writeHelp(stdout, fs)
 		return exitOK, true
 	}
 	if err != nil {

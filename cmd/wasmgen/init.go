@@ -7,12 +7,16 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 
 	"github.com/wasmgen/wasmgen/internal/scaffold"
 )
 
 // runInit is `wasmgen init [DIR]`: it writes DIR/filter.yaml, DIR/filter.proto
-// and DIR/README.md, a spec that renders and validates clean as it is.
+// and DIR/README.md, a spec that renders and validates clean as it is. With
+// --filter go it writes a whole filter project (scaffold.GoFiles): the
+// filter's Go source, go.mod (--module), build script, specs, request fixture.
 //
 // It never overwrites: an existing filter.yaml or filter.proto stops it before
 // anything is written (exit 1, unless --force). README.md is the user's own
@@ -21,12 +25,24 @@ import (
 func runInit(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	flags := newFlagSet("init")
 	name := flags.String("name", "", "metadata.name of the filter (default: the directory's name as a DNS-1123 label)")
-	force := flags.Bool("force", false, "overwrite an existing filter.yaml and filter.proto (README.md is never overwritten)")
+	force := flags.Bool("force", false, "overwrite the files init writes if they exist (README.md is never overwritten)")
+	filter := flags.String("filter", "", "also scaffold the filter itself, as a project in this language: go (plain Go for GOOS=wasip1, built with the Go toolchain alone)")
+	modPath := flags.String("module", "", "with --filter go: the module path of its go.mod (default: the filter's name)")
 	if code, done := parseFlags(flags, args, stdout, stderr); done {
 		return code
 	}
 	if flags.NArg() > 1 {
 		return usageError(stderr, flags, "expected at most one DIR, got %d arguments", flags.NArg())
+	}
+	switch {
+	case *filter != "" && !slices.Contains(scaffold.Filters, *filter):
+		return usageError(stderr, flags, "invalid --filter %q; expected %s", *filter, strings.Join(scaffold.Filters, ", "))
+	case *modPath != "" && *filter == "":
+		return usageError(stderr, flags, "--module is the Go module path of the filter project; it needs --filter go")
+	case *modPath != "":
+		if err := scaffold.CheckModulePath(*modPath); err != nil {
+			return usageError(stderr, flags, "invalid --module: %v", err)
+		}
 	}
 	dir := "."
 	if flags.NArg() == 1 {
@@ -45,7 +61,13 @@ func runInit(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	} else if err := scaffold.CheckName(n); err != nil {
 		return usageError(stderr, flags, "invalid --name: %v", err)
 	}
-	files, err := scaffold.Files(n)
+	var files []scaffold.File
+	var err error
+	if *filter != "" {
+		files, err = scaffold.GoFiles(n, *modPath)
+	} else {
+		files, err = scaffold.Files(n)
+	}
 	if err != nil {
 		return internalError(stderr, err)
 	}
@@ -58,7 +80,7 @@ func runInit(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	var readme *scaffold.File
 	var conflicts []string
 	for i, f := range files {
-		p := filepath.Join(dir, f.Name)
+		p := filepath.Join(dir, filepath.FromSlash(f.Name))
 		_, err := os.Lstat(p)
 		switch {
 		case errors.Is(err, fs.ErrNotExist):
@@ -86,8 +108,16 @@ func runInit(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		return exitInvalid
 	}
 	for _, f := range write {
-		p := filepath.Join(dir, f.Name)
-		if err := writeNew(p, f.Data, *force); err != nil {
+		p := filepath.Join(dir, filepath.FromSlash(f.Name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			fmt.Fprintf(stderr, "wasmgen init: %v\n", err)
+			return exitInvalid
+		}
+		perm := os.FileMode(0o644)
+		if f.Exec {
+			perm = 0o755
+		}
+		if err := writeNew(p, f.Data, *force, perm); err != nil {
 			fmt.Fprintf(stderr, "wasmgen init: %v\n", err)
 			return exitInvalid
 		}
@@ -101,6 +131,17 @@ func runInit(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		}
 	}
 	spec := filepath.ToSlash(filepath.Join(dir, scaffold.SpecFile))
+	if *filter != "" {
+		// The project's commands run from its directory (the README's, and
+		// the spec's references stay inside it).
+		cd := ""
+		if filepath.Clean(dir) != "." {
+			cd = "cd " + filepath.ToSlash(dir) + " && "
+		}
+		fmt.Fprintf(stderr, "filter %q: build and try it: %s./%s && wasmgen run -f %s --request %s (%s walks on to package and render)\n",
+			n, cd, scaffold.BuildScript, scaffold.SpecFile, scaffold.RequestFile, scaffold.ReadmeFile)
+		return exitOK
+	}
 	fmt.Fprintf(stderr, "filter %q: point spec.module at your build, then run: wasmgen render -f %s\n", n, spec)
 	return exitOK
 }
@@ -108,9 +149,9 @@ func runInit(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 // writeNew creates p. Without force it fails if p appeared since the check
 // (O_EXCL); with force it replaces p by a rename, so a symlink at p is
 // replaced rather than followed.
-func writeNew(p string, data []byte, force bool) error {
+func writeNew(p string, data []byte, force bool, perm os.FileMode) error {
 	if !force {
-		f, err := os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+		f, err := os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_EXCL, perm)
 		if err != nil {
 			return err
 		}
@@ -129,7 +170,7 @@ func writeNew(p string, data []byte, force bool) error {
 		tmp.Close()
 		return err
 	}
-	if err := tmp.Chmod(0o644); err != nil {
+	if err := tmp.Chmod(perm); err != nil {
 		tmp.Close()
 		return err
 	}

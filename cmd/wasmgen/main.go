@@ -47,6 +47,7 @@ func commands() map[string]command {
 		"package":     {runPackage, "put a .wasm into an image Istio's agent and Envoy Gateway accept; push it; pin a spec to it"},
 		"run":         {runRun, "run a filter's module under the proxy's Wasm host, offline, with its rendered configuration"},
 		"version":     {runVersion, "print the version"},
+		"completion":  {runCompletion, "print a shell completion script (bash, zsh or fish)"},
 	}
 }
 
@@ -62,7 +63,7 @@ func usage() string {
 	for _, n := range names {
 		fmt.Fprintf(&b, "  %-12s %s\n", n, cmds[n].short)
 	}
-	b.WriteString("\nRun 'wasmgen <command> --help' for a command's flags.\n")
+	b.WriteString("\nRun 'wasmgen help <command>' (or 'wasmgen <command> --help') for what a command does, examples and its flags.\n")
 	return b.String()
 }
 
@@ -81,9 +82,15 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 	}
 	name := args[0]
 	switch name {
-	case "-h", "--help", "help":
+	case "-h", "--help":
 		fmt.Fprint(stdout, usage())
 		return exitOK
+	case "help": // wasmgen help CMD is CMD --help
+		if len(args) < 2 {
+			fmt.Fprint(stdout, usage())
+			return exitOK
+		}
+		name, args = args[1], []string{name, "--help"}
 	case "--version":
 		name = "version"
 	}
@@ -109,10 +116,42 @@ func runVersion(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	if code, done := parseFlags(fs, args, stdout, stderr); done {
 		return code
 	}
-	v := "(devel)"
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
-		v = bi.Main.Version
-	}
-	fmt.Fprintf(stdout, "wasmgen %s (default --istio-version %s)\n", v, defaultIstioVersion())
+	bi, _ := debug.ReadBuildInfo()
+	fmt.Fprintf(stdout, "wasmgen %s (default --istio-version %s)\n", versionOf(bi), defaultIstioVersion())
 	return exitOK
+}
+
+// versionOf names the build: the module version `go install …@v1.2.3` records,
+// else the VCS revision `go build` in a checkout stamps (-buildvcs), with the
+// commit time and "+dirty" for uncommitted changes, so a bug report says which
+// code it is about.
+func versionOf(bi *debug.BuildInfo) string {
+	if bi == nil {
+		return "(devel)"
+	}
+	v := bi.Main.Version
+	if v == "" {
+		v = "(devel)"
+	}
+	if v != "(devel)" {
+		return v
+	}
+	settings := map[string]string{}
+	for _, s := range bi.Settings {
+		settings[s.Key] = s.Value
+	}
+	rev := settings["vcs.revision"]
+	if rev == "" {
+		return v
+	}
+	if len(rev) > 12 {
+		rev = rev[:12]
+	}
+	if settings["vcs.modified"] == "true" {
+		rev += "+dirty"
+	}
+	if t := settings["vcs.time"]; t != "" {
+		rev += " " + t
+	}
+	return v + " " + rev
 }

@@ -324,13 +324,13 @@ func writeImage(path string, p *module.Packaged, ref string, mtime time.Time) (s
 	for i, f := range files {
 		outFiles[i] = outdir.File{Name: f.Name, Data: f.Data}
 	}
-	conflicts, err := outdir.Write(path, outFiles, false)
+	res, err := outdir.Write(path, outFiles, false)
 	if err != nil {
 		return "", fmt.Errorf("writing %s: %v", path, err)
 	}
-	if len(conflicts) > 0 {
+	if len(res.Conflicts) > 0 {
 		var whys []string
-		for _, c := range conflicts {
+		for _, c := range res.Conflicts {
 			whys = append(whys, c.Path+": "+c.Why)
 		}
 		return "", fmt.Errorf("refusing to overwrite %s; nothing was written", strings.Join(whys, ", "))

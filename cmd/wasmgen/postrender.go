@@ -20,6 +20,8 @@ import (
 func runPostRender(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := newFlagSet("post-render")
 	cfg := krmFlags(fs, true)
+	strict := fs.Bool("strict", false, "fail on any warning, not only an unmatched selector")
+	allowUnmatched := fs.Bool("allow-unmatched", false, "let a filter whose selector matches no workload of the chart pass (a warning, which Helm does not show); the default fails the render")
 	if code, done := parseFlags(fs, args, stdout, stderr); done {
 		return code
 	}
@@ -33,6 +35,7 @@ func runPostRender(args []string, stdin io.Reader, stdout, stderr io.Writer) int
 	if !ok {
 		return code
 	}
+	opts.PostRender = true
 	srcs, errs := load.Inputs(*cfg.files, nil, cfg.lim.MaxBytes)
 	if len(errs) > 0 {
 		return printFindings(stderr, compile.InputFindings(errs), false)
@@ -69,6 +72,16 @@ func runPostRender(args []string, stdin io.Reader, stdout, stderr io.Writer) int
 	out := krm.Run(krm.Items(stream), nil, specs, opts)
 	for _, f := range l {
 		out.Findings = append(out.Findings, krm.Finding{Finding: f})
+	}
+	if !*allowUnmatched {
+		out.Findings = krm.FailUnmatched(out.Findings)
+	}
+	if *strict {
+		for i := range out.Findings {
+			if out.Findings[i].Severity == diag.Warning {
+				out.Findings[i].Severity = diag.Error
+			}
+		}
 	}
 	if out.HasErrors() {
 		return reportKRM(stderr, "post-render", out.Findings, &krm.Error{Findings: out.Findings})

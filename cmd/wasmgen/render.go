@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"path/filepath"
 
 	"github.com/wasmgen/wasmgen/diag"
 	"github.com/wasmgen/wasmgen/generate"
@@ -29,6 +30,7 @@ func runRender(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	resolve := fs.Bool("resolve", false, "resolve image tags to digests (the only mode that uses the network)")
 	force := fs.Bool("force", false, "let -o overwrite files that wasmgen did not write")
 	strict := fs.Bool("strict", false, "treat warnings as errors (nothing is written)")
+	quiet := fs.BoolP("quiet", "q", false, "with -o, do not list the files written")
 	lim := limitFlags(fs)
 	importDepth := importDepthFlag(fs)
 	run := runFlag(fs)
@@ -75,6 +77,11 @@ func runRender(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 	}
 	res, l := compile.Compile(srcs, r, opts)
+	if *out != "" && !l.HasErrors() {
+		if f := manifest.UnappliedPatches(res.Objects, *out); f != nil {
+			l.Add(*f)
+		}
+	}
 	code = printFindings(stderr, l, *strict)
 	if code != exitOK {
 		fmt.Fprintf(stderr, "%s; nothing was written\n", diag.Summary(l))
@@ -85,17 +92,23 @@ func runRender(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		if err != nil {
 			return internalError(stderr, err)
 		}
-		conflicts, err := outdir.Write(*out, mfiles, *force)
+		res, err := outdir.Write(*out, mfiles, *force)
 		if err != nil {
 			fmt.Fprintf(stderr, "wasmgen render: writing %s: %v\n", *out, err)
 			return exitInvalid
 		}
-		if len(conflicts) > 0 {
-			for _, c := range conflicts {
+		if len(res.Conflicts) > 0 {
+			for _, c := range res.Conflicts {
 				fmt.Fprintf(stderr, "%s: error: refusing to overwrite: %s (pass --force to overwrite it)\n", c.Path, c.Why)
 			}
 			fmt.Fprintln(stderr, "nothing was written")
 			return exitInvalid
+		}
+		if !*quiet {
+			// One line per file, so a CI log shows what the commit will change.
+			for _, c := range res.Changes {
+				fmt.Fprintf(stdout, "%-9s %s\n", c.Action, filepath.ToSlash(c.Path))
+			}
 		}
 		return exitOK
 	}

@@ -55,7 +55,7 @@ func TestScripts(t *testing.T) {
 			}
 			e.Setenv("TESTDATA", testdata)
 			e.Setenv("SCHEMA", filepath.Join(testdata, "..", "schema", "wasmfilter.schema.json"))
-			for _, k := range []string{"WASMGEN_KUSTOMIZE", "WASMGEN_HELM", "WASMGEN_BIN", "HOME", "GOPATH", "GOCACHE", "GOMODCACHE", "GOFLAGS", "GOPROXY", "PATH"} {
+			for _, k := range []string{"WASMGEN_KUSTOMIZE", "WASMGEN_HELM", "WASMGEN_STATICCHECK", "WASMGEN_BIN", "HOME", "GOPATH", "GOCACHE", "GOMODCACHE", "GOFLAGS", "GOPROXY", "PATH"} {
 				if v := os.Getenv(k); v != "" {
 					e.Setenv(k, v)
 				}
@@ -114,6 +114,8 @@ func TestScripts(t *testing.T) {
 				return os.Getenv("WASMGEN_KUSTOMIZE") != "", nil
 			case "helm":
 				return os.Getenv("WASMGEN_HELM") != "", nil
+			case "staticcheck":
+				return os.Getenv("WASMGEN_STATICCHECK") != "", nil
 			}
 			return false, nil
 		},

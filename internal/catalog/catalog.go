@@ -14,6 +14,7 @@ import (
 	"github.com/wasmgen/wasmgen/internal/chain"
 	"github.com/wasmgen/wasmgen/internal/compile"
 	"github.com/wasmgen/wasmgen/internal/krm"
+	"github.com/wasmgen/wasmgen/manifest"
 	"github.com/wasmgen/wasmgen/protocheck"
 	"github.com/wasmgen/wasmgen/protoconfig"
 	"github.com/wasmgen/wasmgen/schema"
@@ -39,6 +40,7 @@ func Areas() []Area {
 		{"Filter config against its proto (protocheck)", protocheck.Rules},
 		{"Dry start of the module (dryrun, --run)", dryrun.Rules},
 		{"Generating objects (generate)", generate.Rules},
+		{"Writing -o DIR (manifest)", manifest.Rules},
 		{"Istio and Envoy documents (validate)", validate.Rules},
 		{"Filter chains (chain, explain)", chain.Rules},
 		{"KRM function and post-renderer (krm)", krm.Rules},

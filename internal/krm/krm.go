@@ -33,8 +33,10 @@ package krm
 
 import (
 	"path/filepath"
+	"slices"
 
 	"github.com/wasmgen/wasmgen/diag"
+	"github.com/wasmgen/wasmgen/generate"
 	"github.com/wasmgen/wasmgen/internal/compile"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
@@ -73,6 +75,10 @@ type Options struct {
 	// DefaultNamespace is the namespace of workloads that name none (Helm charts
 	// usually leave it to `helm install -n`); "" means "default".
 	DefaultNamespace string
+	// PostRender is set for a Helm post-renderer: the stream is applied as it
+	// is (Helm has no local-config), so a patch with no workload to apply it to
+	// is left out rather than emitted, and said so.
+	PostRender bool
 }
 
 // Processor is the KRM function; its Process has the signature of kyaml's
@@ -167,4 +173,26 @@ var Rules = []diag.Rule{
 	{Code: CodePatch, Severity: diag.Error, Consumer: "kustomize", Summary: "a workload whose shape the patch cannot be applied to"},
 	{Code: CodeNoFilters, Severity: diag.Warning, Consumer: "KRM", Summary: "no WasmFilter anywhere: the items pass through"},
 	{Code: CodeIstioVersion, Severity: diag.Error, Consumer: "KRM", Summary: "a bad istio-version or target in the function-input ConfigMap"},
+}
+
+// unmatched are the findings that mean a filter's module does not reach the
+// proxies it configures: its selector matches none of the given workloads
+// (WG2012), there are no workloads at all so the patch is emitted rather than
+// applied (WG6001), or it matches a kind without a pod template to patch (WG2016).
+var unmatched = []string{generate.CodeNoWorkload, CodeGeneratorPatch, generate.CodeWorkloadKind}
+
+// FailUnmatched turns the unmatched warnings into errors, for a Helm
+// post-renderer: Helm discards a post-renderer's stderr when it succeeds, so a
+// warning there is never seen, while the EnvoyFilter it comes with (fail-closed
+// by default) can still select pods of the namespace that lack the module — a
+// deploy that breaks traffic with nothing said. Failing shows the findings.
+func FailUnmatched(findings []Finding) []Finding {
+	out := slices.Clone(findings)
+	for i, f := range out {
+		if f.Severity == diag.Warning && slices.Contains(unmatched, f.Code) {
+			out[i].Severity = diag.Error
+			out[i].Hint = "check spec.selector and the namespace (helm's -n, passed as -n) against the chart's pods, or pass --allow-unmatched if another release deploys them"
+		}
+	}
+	return out
 }

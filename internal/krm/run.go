@@ -345,6 +345,16 @@ func (r *run) emit(objs []generate.Object) error {
 func (r *run) patch(o generate.Object, n *yaml.RNode) error {
 	named := len(o.PatchTargets) == 1 && o.PatchTargets[0].Name != ""
 	if !named || r.idx == nil {
+		if r.opts.PostRender {
+			var sel []string
+			for _, t := range o.PatchTargets {
+				sel = append(sel, t.Kind)
+			}
+			r.add(diag.Finding{Pos: r.sourcePos(o), Path: "spec.selector", Severity: diag.Warning, Code: CodeGeneratorPatch,
+				Msg: fmt.Sprintf("the chart renders no workload, so the volume patch for %s selected by %q has nothing to apply to and is left out; the proxies the EnvoyFilter selects will not find the module",
+					strings.Join(sel, "/"), o.PatchTargets[0].LabelSelector)}, nil)
+			return nil
+		}
 		if err := n.PipeE(yaml.SetAnnotation(annoLocalConfig, "true")); err != nil {
 			return err
 		}

@@ -4,6 +4,7 @@
 package outdir
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -34,17 +35,29 @@ type state struct {
 // (or someone changed it since).
 type Conflict struct{ Path, Why string }
 
+// Change is what Write did to one file: Action is "created", "updated",
+// "unchanged" or "removed"; Path is dir joined with the file's name.
+type Change struct{ Path, Action string }
+
+// Result is what Write did: the conflicts that stopped it (nothing written),
+// or every file it created, updated, left unchanged or removed, in order.
+type Result struct {
+	Conflicts []Conflict
+	Changes   []Change
+}
+
 // Write puts files into dir. Without force it first checks every target and writes
 // nothing if any would clobber a file wasmgen did not generate. Files that the
 // previous run generated, that this run does not, and that are unchanged are removed.
-func Write(dir string, files []File, force bool) ([]Conflict, error) {
+func Write(dir string, files []File, force bool) (Result, error) {
+	var res Result
 	for _, f := range files {
 		if !localName(f.Name) {
-			return nil, fmt.Errorf("refusing to write %q: not a plain name inside %s", f.Name, dir)
+			return res, fmt.Errorf("refusing to write %q: not a plain name inside %s", f.Name, dir)
 		}
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, err
+		return res, err
 	}
 	prev := readState(dir)
 	var conflicts []Conflict
@@ -55,17 +68,28 @@ func Write(dir string, files []File, force bool) ([]Conflict, error) {
 		}
 	}
 	if len(conflicts) > 0 {
-		return conflicts, nil
+		res.Conflicts = conflicts
+		return res, nil
 	}
 	next := state{Generator: "wasmgen", Files: map[string]string{}}
 	for _, f := range files {
 		p := filepath.Join(dir, filepath.FromSlash(f.Name))
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			return nil, err
+			return res, err
 		}
-		if err := writeAtomic(p, f.Data); err != nil {
-			return nil, err
+		action := "created"
+		if old, err := os.ReadFile(p); err == nil {
+			action = "updated"
+			if bytes.Equal(old, f.Data) {
+				action = "unchanged"
+			}
 		}
+		if action != "unchanged" {
+			if err := writeAtomic(p, f.Data); err != nil {
+				return res, err
+			}
+		}
+		res.Changes = append(res.Changes, Change{Path: p, Action: action})
 		next.Files[f.Name] = hash(f.Data)
 	}
 	// Remove what the previous run wrote and this one no longer does, if untouched.
@@ -81,12 +105,12 @@ func Write(dir string, files []File, force bool) ([]Conflict, error) {
 			continue
 		}
 		p := filepath.Join(dir, filepath.FromSlash(name))
-		if foreign(p, name, prev) == "" {
-			os.Remove(p)
+		if foreign(p, name, prev) == "" && os.Remove(p) == nil {
+			res.Changes = append(res.Changes, Change{Path: p, Action: "removed"})
 		}
 	}
 	b, _ := json.MarshalIndent(next, "", "  ")
-	return nil, writeAtomic(filepath.Join(dir, StateFile), append(b, '\n'))
+	return res, writeAtomic(filepath.Join(dir, StateFile), append(b, '\n'))
 }
 
 // foreign says why overwriting p would lose something, or "" when it would not.
