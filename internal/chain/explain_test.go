@@ -311,30 +311,36 @@ func TestPorts(t *testing.T) {
 // TestRenderedPlacement cross-checks generate: the filter wasmgen renders from a
 // spec lands where the spec's placement says.
 func TestRenderedPlacement(t *testing.T) {
-	for dir, want := range map[string]func(c chain.Chain, i int) bool{
-		"placement-after": func(c chain.Chain, i int) bool { return i > 0 && c.Filters[i-1].Name == cors },
-		"placement-first": func(c chain.Chain, i int) bool { return i == 0 },
-		"add-header-newest": func(c chain.Chain, i int) bool {
+	for path, want := range map[string]func(c chain.Chain, i int) bool{
+		"testdata/golden/placement-after/spec.yaml": func(c chain.Chain, i int) bool { return i > 0 && c.Filters[i-1].Name == cors },
+		"testdata/golden/placement-first/spec.yaml": func(c chain.Chain, i int) bool { return i == 0 },
+		// No placement: before the router.
+		"examples/add-header/filter.yaml": func(c chain.Chain, i int) bool {
 			return i+1 < len(c.Filters) && c.Filters[i+1].Name == rtr
 		},
 	} {
-		t.Run(dir, func(t *testing.T) {
-			path := filepath.Join("../../testdata/golden", dir, "spec.yaml")
-			if dir == "add-header-newest" {
-				path = "../../examples/add-header/wasmfilter.yaml"
-			}
-			data, err := os.ReadFile(path)
+		t.Run(path, func(t *testing.T) {
+			abs, err := filepath.Abs(filepath.Join("../..", path))
 			if err != nil {
-				t.Skip(err)
+				t.Fatal(err)
 			}
-			r, l := explain(t, 0, string(data))
+			data, err := os.ReadFile(abs)
+			if err != nil {
+				t.Fatal(err)
+			}
+			root, err := load.NewRoot("../..")
+			if err != nil {
+				t.Fatal(err)
+			}
+			src := load.Source{Name: path, Dir: filepath.Dir(abs), Data: data}
+			r, l := compile.Explain([]load.Source{src}, root, compile.Options{Generate: generate.Options{Target: generate.TargetIstio}})
 			if l.HasErrors() {
 				t.Fatalf("rendering: %s", fmtList(l))
 			}
 			n := 0
 			for _, c := range r.Chains {
 				for i, f := range c.Filters {
-					if strings.HasPrefix(f.Source, "EnvoyFilter") {
+					if f.Rendered {
 						n++
 						if !want(c, i) {
 							t.Errorf("%s: %s at %d: %s", c.Key(), f.Name, i, short(c))
