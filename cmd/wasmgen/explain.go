@@ -3,12 +3,15 @@ package main
 import (
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 
 	"github.com/wasmgen/wasmgen/diag"
 	"github.com/wasmgen/wasmgen/internal/chain"
 	"github.com/wasmgen/wasmgen/internal/compile"
+	"github.com/wasmgen/wasmgen/internal/load"
 )
 
 // runExplain is `wasmgen explain`: the filter chain each workload will run, from
@@ -19,6 +22,7 @@ func runExplain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	workload := fs.String("workload", "", "only the chains of this workload (NAME or NAMESPACE/NAME; a selector proxy by its name, e.g. \"selector app=web\")")
 	context := fs.String("context", "", "only this listener context: sidecar-inbound, sidecar-outbound or gateway")
 	port := fs.Int("port", 0, "only the chains of this listener port")
+	base := fs.String("diff", "", "show what the inputs change against BASE (a directory or file: the same inputs before the change)")
 	root := fs.String("root", "", "directory that file references must stay inside (default: the working directory)")
 	versions := versionFlags(fs, "Istio version whose filter chains and patch order to show, e.g. 1.12, 1.22, 1.30")
 	lim := limitFlags(fs)
@@ -51,6 +55,9 @@ func runExplain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 	}
 	res = res.Filter(*workload, *context, uint32(*port))
+	if *base != "" {
+		return explainDiff(*base, in, res, *output, *workload, *context, uint32(*port), inputErrors, stdout, stderr)
+	}
 	if *workload != "" && len(res.Chains) == 0 {
 		fmt.Fprintf(stderr, "wasmgen explain: no chain of a workload named %q; run without --workload for the list\n", *workload)
 	}
@@ -66,6 +73,40 @@ func runExplain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return exitInvalid
 	}
 	if res.Findings.HasErrors() {
+		return exitInvalid
+	}
+	return exitOK
+}
+
+// explainDiff is explain --diff: the chains of the base inputs against these.
+func explainDiff(base string, in checked, res chain.Result, output, workload, context string, port uint32, inputErrors diag.List, stdout, stderr io.Writer) int {
+	dir := base
+	if fi, err := os.Stat(base); err == nil && !fi.IsDir() {
+		dir = filepath.Dir(base)
+	}
+	r, err := load.NewRoot(dir)
+	if err != nil {
+		fmt.Fprintf(stderr, "wasmgen explain: --diff %s: %v\n", base, err)
+		return exitUsage
+	}
+	r.MaxBytes = in.opts.Limits.MaxBytes
+	srcs, errs := load.Inputs([]string{base}, nil, in.opts.Limits.MaxBytes)
+	if len(errs) > 0 {
+		for _, f := range compile.InputFindings(errs) {
+			fmt.Fprintln(stderr, f.String())
+		}
+		return exitInvalid
+	}
+	old, _ := compile.Explain(srcs, r, in.opts)
+	changes := chain.Diff(old.Filter(workload, context, port), res, in.opts.Generate.Istio)
+	if err := chain.WriteDiff(stdout, output, res.Istio, changes); err != nil {
+		fmt.Fprintf(stderr, "wasmgen explain: %v\n", err)
+		return exitInvalid
+	}
+	for _, f := range inputErrors {
+		fmt.Fprintln(stderr, f.String())
+	}
+	if len(inputErrors) > 0 || res.Findings.HasErrors() {
 		return exitInvalid
 	}
 	return exitOK

@@ -432,3 +432,47 @@ func TestNetwork(t *testing.T) {
 		}
 	}
 }
+
+// TestDiff: a change that moves a filter (a priority), adds one, or takes one away
+// shows in the chain it changes, and nowhere else.
+func TestDiff(t *testing.T) {
+	a := func(prio string) string { return ef("shop", "a", prio, hp(in, "INSERT_BEFORE", rtr, "x")) }
+	b := ef("shop", "b", "priority: 1", hp(in, "INSERT_BEFORE", rtr, "y"))
+	lines := func(base, head []string) string {
+		rb, _ := explain(t, 30, base...)
+		rh, _ := explain(t, 30, head...)
+		var out []string
+		for _, c := range chain.Diff(rb, rh, 30) {
+			var ls []string
+			for _, l := range c.Lines {
+				if l.Op != " " {
+					ls = append(ls, l.Op+strings.TrimPrefix(l.Name, "envoy.filters.http."))
+				}
+			}
+			out = append(out, c.Chain+": "+strings.Join(ls, " "))
+		}
+		return strings.Join(out, "\n")
+	}
+	for _, tt := range []struct {
+		name       string
+		base, head []string
+		want       string
+	}{
+		{"moved by a priority", []string{a(""), b}, []string{a("priority: 2"), b}, "shop/selector app=web sidecar-inbound http: +y -y"},
+		{"added", []string{a("")}, []string{a(""), b}, "shop/selector app=web sidecar-inbound http: +y"},
+		{"removed", []string{a(""), b}, []string{a("")}, "shop/selector app=web sidecar-inbound http: -y"},
+		{"none", []string{a(""), b}, []string{a(""), b}, ""},
+		{"a new selector's chain against Istio's own", []string{a("")}, []string{a(""), strings.Replace(b, "app: web", "app: api", 1)}, "shop/selector app=api sidecar-inbound http: +y"},
+	} {
+		if got := lines(tt.base, tt.head); got != tt.want {
+			t.Errorf("%s:\n got %s\nwant %s", tt.name, got, tt.want)
+		}
+	}
+	rb, _ := explain(t, 30, a(""), b)
+	rh, _ := explain(t, 30, a("priority: 2"))
+	var out strings.Builder
+	if err := chain.WriteDiff(&out, "mermaid", "1.30", chain.Diff(rb, rh, 30)); err != nil {
+		t.Fatal(err)
+	}
+	checkMermaid(t, out.String())
+}

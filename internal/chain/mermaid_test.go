@@ -18,11 +18,11 @@ func checkMermaid(t *testing.T, s string) {
 	var (
 		header   = regexp.MustCompile(`^flowchart (TB|LR)$`)
 		classDef = regexp.MustCompile(`^  classDef [a-z]+ [a-z-]+:[#0-9a-z]+(,[a-z-]+:[#0-9a-z]+)*$`)
-		subgraph = regexp.MustCompile(`^  subgraph (c[0-9]+)\["[^"]*"\]$`)
+		subgraph = regexp.MustCompile(`^  subgraph ([cd][0-9]+)\["[^"]*"\]$`)
 		dir      = regexp.MustCompile(`^    direction (LR|TB)$`)
-		node     = regexp.MustCompile(`^    (c[0-9]+_[0-9]+)\["[^"]*"\]:::[a-z]+$`)
-		link     = regexp.MustCompile(`^    (c[0-9]+_[0-9]+) --> (c[0-9]+_[0-9]+)$`)
-		class    = regexp.MustCompile(`^  class (c[0-9]+_[0-9]+) [a-z]+$`)
+		node     = regexp.MustCompile(`^    ([cd][0-9]+_[0-9]+)\["[^"]*"\]:::[a-z]+$`)
+		link     = regexp.MustCompile(`^    ([cd][0-9]+_[0-9]+) --> ([cd][0-9]+_[0-9]+)$`)
+		class    = regexp.MustCompile(`^  class ([cd][0-9]+_[0-9]+) [a-z]+$`)
 	)
 	lines := strings.Split(strings.TrimSuffix(s, "\n"), "\n")
 	if len(lines) == 0 || !header.MatchString(lines[0]) {
