@@ -80,8 +80,13 @@ func runExplain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 
 // explainDiff is explain --diff: the chains of the base inputs against these.
 func explainDiff(base string, in checked, res chain.Result, output, workload, context string, port uint32, inputErrors diag.List, stdout, stderr io.Writer) int {
+	fi, err := os.Stat(base)
+	if err != nil {
+		fmt.Fprintf(stderr, "wasmgen explain: --diff: %v; expected the directory or file of the inputs before the change\n", err)
+		return exitUsage
+	}
 	dir := base
-	if fi, err := os.Stat(base); err == nil && !fi.IsDir() {
+	if !fi.IsDir() {
 		dir = filepath.Dir(base)
 	}
 	r, err := load.NewRoot(dir)
