@@ -1,7 +1,6 @@
 package chain
 
 import (
-	"fmt"
 	"math"
 	"slices"
 	"sort"
@@ -23,9 +22,10 @@ const (
 // istiod of o.Istio builds and what every WasmPlugin and EnvoyFilter patch among
 // the inputs does to them, and the findings about them.
 func Explain(in Input, o Options) Result {
-	e := &explainer{o: o, v: o.Istio, root: o.root(), in: in, tally: map[patchKey]*tally{}, wps: map[*WasmPlugin]*wpTally{}, ties: map[string]bool{}}
+	e := &explainer{v: o.Istio, root: o.root(), in: in, tally: map[patchKey]*tally{}, wps: map[*WasmPlugin]*wpTally{}, ties: map[string]bool{}}
 	res := Result{Istio: o.Istio.String()}
-	for _, px := range buildProxies(in, e.root) {
+	proxies := buildProxies(in, e.root)
+	for _, px := range proxies {
 		chains := e.proxy(px)
 		if len(chains) == 0 {
 			res.Untouched = append(res.Untouched, *px)
@@ -33,19 +33,18 @@ func Explain(in Input, o Options) Result {
 		}
 		res.Chains = append(res.Chains, chains...)
 	}
-	res.Findings = e.findings(buildProxies(in, e.root))
+	res.Findings = e.findings(proxies)
 	return res
 }
 
 type explainer struct {
-	o    Options
 	v    compat.Istio
 	root string
 	in   Input
 	// What each patch and plugin did across every chain, for the findings.
 	tally map[patchKey]*tally
 	wps   map[*WasmPlugin]*wpTally
-	ties  map[string]bool // pairs reported
+	ties  map[string]bool // objects a tie was reported on
 	l     findings
 }
 
@@ -278,8 +277,6 @@ func wpTied(a, b *WasmPlugin) bool {
 		a.Spec.GetType() == b.Spec.GetType() && wpPriority(a) == wpPriority(b) && (a.Created.IsZero() || b.Created.IsZero())
 }
 
-func (e *explainer) className(class compat.ListenerClass) string { return class.String() }
-
 // chain builds one chain; ok is false when no object changes it.
 func (e *explainer) chain(px *Proxy, class compat.ListenerClass, port uint32, typ string, all []patch, allWPs []*WasmPlugin) (Chain, bool) {
 	var patches []patch
@@ -313,8 +310,8 @@ func (e *explainer) chain(px *Proxy, class compat.ListenerClass, port uint32, ty
 	if len(patches) == 0 && len(wps) == 0 {
 		return Chain{}, false
 	}
-	c := Chain{Proxy: *px, Context: e.className(class), Port: port, Type: typ}
-	b := e.build(class, typ, patches, wps, c.Key(), true)
+	c := Chain{Proxy: *px, Context: class.String(), Port: port, Type: typ}
+	b := e.build(class, typ, patches, wps, c.Key())
 	c.Filters, c.Absent, c.Removed = b.filters, b.absent, b.removed
 	e.markTies(&c, typ, patches, wps)
 	return c, true
@@ -402,8 +399,8 @@ func (b *built) absentWhen(v compat.Istio, name string) string {
 // (patchHTTPFilters, patchNetworkFilters): from 1.19 every operation but MERGE in
 // patch order, then MERGE over each filter; 1.14–1.18 REMOVE with MERGE after the
 // others; before 1.14 REMOVE and MERGE first, over Istio's own filters.
-func (e *explainer) build(class compat.ListenerClass, typ string, patches []patch, wps []*WasmPlugin, key string, record bool) *built {
-	b := e.base(class, typ, wps, key, record)
+func (e *explainer) build(class compat.ListenerClass, typ string, patches []patch, wps []*WasmPlugin, key string) *built {
+	b := e.base(class, typ, wps, key, true)
 	isLate := func(op networking.EnvoyFilter_Patch_Operation) bool {
 		return op == networking.EnvoyFilter_Patch_MERGE || (op == networking.EnvoyFilter_Patch_REMOVE && !e.v.Has(compat.PatchRemoveInOrder))
 	}
@@ -422,9 +419,7 @@ func (e *explainer) build(class compat.ListenerClass, typ string, patches []patc
 	for _, p := range append(early, late...) {
 		applied[p.key()] = e.apply(b, typ, p)
 	}
-	if record {
-		e.recordPatches(b, typ, patches, applied, key)
-	}
+	e.recordPatches(b, typ, patches, applied, key)
 	return b
 }
 
@@ -692,13 +687,4 @@ func appendOnce(s []string, x string) []string {
 		return append(s, "others")
 	}
 	return append(s, x)
-}
-
-// Describe is a one-line account of where a chain is.
-func (c *Chain) Describe() string {
-	port := "every port"
-	if c.Port != 0 {
-		port = "port " + strconv.Itoa(int(c.Port))
-	}
-	return fmt.Sprintf("%s · %s · %s filters", c.Context, port, c.Type)
 }
