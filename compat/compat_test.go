@@ -75,7 +75,7 @@ func TestFeatures(t *testing.T) {
 	}{
 		{TypedStructDialect, 6, 7, 0},
 		{TypedDialect, 8, 9, 0},
-		{LegacyNames, 0, 5, 7},
+		{LegacyNames, 0, 5, 8},
 		{Priority, 10, 11, 0},
 		{FailOpen, 6, 7, 0},
 		{EnvVars, 9, 10, 0},

@@ -66,11 +66,15 @@ var (
 	// reject v2 types (istio.io 1.9 upgrade notes, "EnvoyFilter XDS v2 removal").
 	TypedDialect = Feature{Name: "typed_config with v3 types", IstioSince: 9,
 		Source: "istio.io 1.9 upgrade notes"}
-	// LegacyNames: the proxies of Istio 1.5–1.6 know filters by the names Envoy later
-	// deprecated (envoy.router, envoy.http_connection_manager), the names istiod of
-	// that time emitted and matched (wasme istio_provider.go isOlderIstio).
-	LegacyNames = Feature{Name: "pre-1.14 Envoy filter names", IstioUntil: 7,
-		Source: "solo-io/wasm istio_provider.go isOlderIstio"}
+	// LegacyNames: istiod up to 1.7 names the filters it generates by the names Envoy
+	// later deprecated (envoy.router, envoy.http_connection_manager) and matches
+	// EnvoyFilter names exactly, so a patch must use those. 1.7.0 pins
+	// go-control-plane ba7954ce7df4, whose pkg/wellknown has Router = "envoy.router"
+	// and HTTPConnectionManager = "envoy.http_connection_manager" (its LDS tests,
+	// pilot/pkg/xds/lds_test.go, expect them); 1.8.0 pins 12785f608982 with the new
+	// names and matches the old ones too (listener_patch.go DeprecatedFilterNames).
+	LegacyNames = Feature{Name: "pre-1.14 Envoy filter names", IstioUntil: 8,
+		Source: "istio/istio go.mod and pilot/pkg/networking/core/v1alpha3/envoyfilter/listener_patch.go at 1.7.0 and 1.8.0; go-control-plane pkg/wellknown/wellknown.go"}
 	// WasmeAnyConfig: the wasme operator reads FilterDeployment spec.filter.config
 	// as a google.protobuf.Any from wasme v0.0.21 (2020-08; a string up to v0.0.20),
 	// and the wasme releases for Istio 1.6 and later are all v0.0.21 or later (wasme

@@ -82,7 +82,7 @@ func TestDialects(t *testing.T) {
 	}{
 		{5, "envoy.http_connection_manager", "envoy.router", "config", 0},
 		{6, "envoy.http_connection_manager", "envoy.router", "config", 0},
-		{7, compat.HTTPConnectionManager, compat.Router, "typedConfig", 0},
+		{7, "envoy.http_connection_manager", "envoy.router", "typedConfig", 0}, // istiod 1.7 still names them so (compat.LegacyNames)
 		{8, compat.HTTPConnectionManager, compat.Router, "typedConfig", 0},
 		{9, compat.HTTPConnectionManager, compat.Router, "typed_config", 0},
 		{10, compat.HTTPConnectionManager, compat.Router, "typed_config", 0},

@@ -514,8 +514,8 @@ func legacyNamedConfig(pp *patchPass, applyTo networking.EnvoyFilter_ApplyTo, vp
 // release gives the filters it generates. istiod matches names exactly, except in
 // 1.8–1.18, where a deprecated name also matches its current one (istio/istio
 // pilot/pkg/networking/core/v1alpha3/envoyfilter listener_patch.go at 1.8.0; 1.9–1.18
-// nameMatches; exact again from 1.19). The proxies of Istio 1.5–1.6 name the filters
-// by their deprecated names, so there a current name never matches; from 1.19 a
+// nameMatches; exact again from 1.19). istiod 1.5–1.7 names the filters it
+// generates by their deprecated names, so there a current name never matches; from 1.19 a
 // deprecated one never does. Either way the patch is skipped without a word.
 func matchName(pp *patchPass, path string, chain compat.Chain, name string) {
 	v := pp.opts.Istio
