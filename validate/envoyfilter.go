@@ -14,9 +14,11 @@ import (
 	hcmv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/http_connection_manager/v3"
 	yaml "go.yaml.in/yaml/v3"
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/structpb"
 	networking "istio.io/api/networking/v1alpha3"
 
 	"github.com/wasmgen/wasmgen/compat"
+	"github.com/wasmgen/wasmgen/internal/chain"
 	"github.com/wasmgen/wasmgen/yamltree"
 
 	"github.com/wasmgen/wasmgen/schema"
@@ -74,6 +76,10 @@ func checkEnvoyFilter(p *pass) {
 	for _, r := range envoyFilterRules {
 		r(e)
 	}
+	// What `wasmgen explain` and the chain findings read: the spec with the patches
+	// istiod accepts.
+	obj := &chain.EnvoyFilter{Meta: meta(p), Spec: proto.CloneOf(e.ef)}
+	p.facts.envoyFilter = obj
 	if pv == nil || pv.Kind != yamltree.Array {
 		return
 	}
@@ -96,12 +102,24 @@ func checkEnvoyFilter(p *pass) {
 			p.rep.Errorf(vpath, CodeIstioValidation, "", "Envoy filter: patch value is %s; expected a mapping (the Envoy object)", yamltree.Describe(val.Node))
 			continue
 		}
+		obj.Spec.ConfigPatches = append(obj.Spec.ConfigPatches, chainPatch(cp, pp.vv))
+		obj.Paths = append(obj.Paths, path)
 		for _, r := range patchRules {
 			if !r(pp) {
 				break
 			}
 		}
 	}
+}
+
+// chainPatch is the patch as the chains need it: the value (decoded per rule, not
+// into cp) only by the name of the filter it adds.
+func chainPatch(cp *networking.EnvoyFilter_EnvoyConfigObjectPatch, v *yamltree.Value) *networking.EnvoyFilter_EnvoyConfigObjectPatch {
+	c := proto.CloneOf(cp)
+	if name := member(v, "name"); name != nil && name.Kind == yamltree.String && c.Patch != nil {
+		c.Patch.Value = &structpb.Struct{Fields: map[string]*structpb.Value{"name": structpb.NewStringValue(name.Text)}}
+	}
+	return c
 }
 
 // header checks apiVersion and metadata.name, and returns "Kind namespace/name".
