@@ -95,25 +95,8 @@ func IstioTargetOf(group, kind string) (IstioTarget, bool) {
 	return IstioTarget{}, false
 }
 
-// WasmPluginFilterName is the Envoy filter (and ECDS resource) name istiod of
-// release v gives the WasmPlugin ns/name: what an EnvoyFilter must name to place a
-// filter relative to it. From 1.30 istiod translates WasmPlugins into synthetic
-// TrafficExtensions (pilot/pkg/config/kube/extensions/translate.go syntheticMarker;
-// pilot/pkg/model/extensions.go TrafficExtensionResourceNamePrefix).
-func WasmPluginFilterName(v Istio, ns, name string) string {
-	switch {
-	case v.Has(TrafficExtension):
-		return "extensions.istio.io/trafficextension/" + ns + "." + name + "~istio-translated-wasmplugin"
-	case v.Has(WasmPluginFilterPrefixFixed):
-		return "extensions.istio.io/wasmplugin/" + ns + "." + name
-	case v.Has(WasmPluginFilterPrefix):
-		return "extenstions.istio.io/wasmplugin/" + ns + "." + name
-	}
-	return ns + "." + name
-}
-
 // ParseWasmPluginFilterName reads a WasmPlugin filter name of any release's
-// prefixed spelling (1.21 on) back into the plugin's namespace and name; the bare
+// prefixed spelling (Istio.WasmPluginFilterName, 1.21 on) back into the plugin's namespace and name; the bare
 // "ns.name" of 1.20 and before is any filter's name and is not read.
 func ParseWasmPluginFilterName(filter string) (ns, name string, ok bool) {
 	for _, prefix := range []string{"extenstions.istio.io/wasmplugin/", "extensions.istio.io/wasmplugin/", "extensions.istio.io/trafficextension/"} {

@@ -98,6 +98,20 @@ func TestFeatures(t *testing.T) {
 		{WasmPluginFilterPrefix, 20, 21, 0},
 		{WasmPluginFilterPrefixFixed, 25, 26, 0},
 		{GatewayNameLabelK8s, 20, 21, 0},
+		// The chains and the patch order (chain.go).
+		{NativeChain, 15, 16, 0},
+		{FaultBeforeCORS, 12, 13, 0},
+		{GRPCStatsAlways, 17, 18, 0},
+		{AlpnOnGateways, 13, 14, 0},
+		{IstioAuthnHTTP, 0, 5, 24},
+		{NetworkWasmPlugin, 19, 20, 0},
+		{EnvoyFilterMergedOrder, 21, 22, 0},
+		{WasmPluginLocalFirst, 19, 20, 0},
+		{PatchListFirst, 13, 14, 0},
+		{PatchRemoveInOrder, 18, 19, 0},
+		{DeprecatedNameMatch, 7, 8, 19},
+		{InsertFirst, 5, 6, 0},
+		{TelemetryEnvoyFilters, 0, 5, 0},
 	} {
 		if tt.without != 0 && tt.without.Has(tt.f) {
 			t.Errorf("%s: Istio %s has it", tt.f.Name, tt.without)

@@ -103,7 +103,7 @@ func (b *build) placementRef(ref string) string {
 	if !ok {
 		ns, name = b.f.Metadata.Namespace, rest
 	}
-	return compat.WasmPluginFilterName(b.opts.Istio, ns, name)
+	return b.opts.Istio.WasmPluginFilterName(ns, name)
 }
 
 func (p placement) relative() bool {

@@ -73,7 +73,7 @@ type orderFact struct {
 // relativeOrder warns about each relative patch without priority: IST0155 when an
 // earlier patch of the same name matches a proxyVersion (the analyzer keeps the
 // names of those as it goes through the EnvoyFilters in order), else IST0151.
-func relativeOrder(fs []*facts) diag.List {
+func relativeOrder(_ Options, fs []*facts) diag.List {
 	var l diag.List
 	versioned := map[string]bool{}
 	for _, f := range fs {

@@ -1,6 +1,8 @@
 package validate
 
 import (
+	"strings"
+
 	bootstrapv3 "github.com/envoyproxy/go-control-plane/envoy/config/bootstrap/v3"
 	yaml "go.yaml.in/yaml/v3"
 
@@ -38,6 +40,12 @@ func checkBootstrap(p *pass) {
 	}
 	w := &envoyWalk{p: p, envoy: envoy, complete: true, owner: "bootstrap " + p.file}
 	w.untyped = func(path, name string) {
+		// A v2 `config` there is already an error that says what to write instead.
+		if slices.ContainsFunc(p.l[mark:], func(f diag.Finding) bool {
+			return f.Code == CodeLegacyConfig && strings.HasPrefix(f.Path, path+".")
+		}) {
+			return
+		}
 		if envoy.Has(compat.LookupByName) {
 			p.rep.Warnf(path, CodeMissingTyped, "add typed_config with the filter's \"@type\"",
 				"filter %q has no typed_config: Envoy %s finds it by name, which Envoy %s no longer does", name, envoy, compat.LookupByName.EnvoyUntil)

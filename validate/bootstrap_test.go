@@ -132,6 +132,9 @@ func TestV2Bootstrap(t *testing.T) {
 				}
 				return
 			}
+			if tt.code == CodeLegacyConfig && strings.Contains(codes(l), CodeMissingTyped) {
+				t.Fatalf("a v2 config is one error (%s), not also %s for the same filter:\n%s", CodeLegacyConfig, CodeMissingTyped, fmtList(l))
+			}
 			for _, f := range l {
 				if f.Code == tt.code && f.Severity == diag.Error && f.Pos.Line == tt.line {
 					return

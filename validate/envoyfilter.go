@@ -14,9 +14,11 @@ import (
 	hcmv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/http_connection_manager/v3"
 	yaml "go.yaml.in/yaml/v3"
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/structpb"
 	networking "istio.io/api/networking/v1alpha3"
 
 	"github.com/wasmgen/wasmgen/compat"
+	"github.com/wasmgen/wasmgen/internal/chain"
 	"github.com/wasmgen/wasmgen/yamltree"
 
 	"github.com/wasmgen/wasmgen/schema"
@@ -74,6 +76,10 @@ func checkEnvoyFilter(p *pass) {
 	for _, r := range envoyFilterRules {
 		r(e)
 	}
+	// What `wasmgen explain` and the chain findings read: the spec with the patches
+	// istiod accepts.
+	obj := &chain.EnvoyFilter{Meta: meta(p), Spec: proto.CloneOf(e.ef)}
+	p.facts.envoyFilter = obj
 	if pv == nil || pv.Kind != yamltree.Array {
 		return
 	}
@@ -96,12 +102,24 @@ func checkEnvoyFilter(p *pass) {
 			p.rep.Errorf(vpath, CodeIstioValidation, "", "Envoy filter: patch value is %s; expected a mapping (the Envoy object)", yamltree.Describe(val.Node))
 			continue
 		}
+		obj.Spec.ConfigPatches = append(obj.Spec.ConfigPatches, chainPatch(cp, pp.vv))
+		obj.Paths = append(obj.Paths, path)
 		for _, r := range patchRules {
 			if !r(pp) {
 				break
 			}
 		}
 	}
+}
+
+// chainPatch is the patch as the chains need it: the value (decoded per rule, not
+// into cp) only by the name of the filter it adds.
+func chainPatch(cp *networking.EnvoyFilter_EnvoyConfigObjectPatch, v *yamltree.Value) *networking.EnvoyFilter_EnvoyConfigObjectPatch {
+	c := proto.CloneOf(cp)
+	if name := member(v, "name"); name != nil && name.Kind == yamltree.String && c.Patch != nil {
+		c.Patch.Value = &structpb.Struct{Fields: map[string]*structpb.Value{"name": structpb.NewStringValue(name.Text)}}
+	}
+	return c
 }
 
 // header checks apiVersion and metadata.name, and returns "Kind namespace/name".
@@ -512,7 +530,7 @@ func matchName(pp *patchPass, path string, chain compat.Chain, name string) {
 	// the prefix changed in 1.21, 1.26 and 1.30); another release's spelling is a
 	// filter that never exists.
 	if ns, plugin, ok := compat.ParseWasmPluginFilterName(name); ok {
-		if want := compat.WasmPluginFilterName(v, ns, plugin); want != name {
+		if want := v.WasmPluginFilterName(ns, plugin); want != name {
 			pp.rep.Errorf(path, CodeMatchName, fmt.Sprintf("match %q (wasmgen writes it for you with placement before/after: WasmPlugin/%s/%s)", want, ns, plugin),
 				"istiod %s names the filter of WasmPlugin %s/%s %q: a match on %q never applies, and istiod skips the patch silently", v, ns, plugin, want, name)
 		}

@@ -219,15 +219,32 @@ func fmtList(l diag.List) string {
 	return b.String()
 }
 
-// TestSharedVM checks the cross-document rule both ways.
+// TestSharedVM checks the cross-document rule both ways: plugins of one VM (vm_id,
+// VM configuration and code alike) and one root_id with different configurations
+// share a root context before Envoy 1.17 only.
 func TestSharedVM(t *testing.T) {
+	old := Options{Istio: 8} // Envoy 1.16
 	a := ef(wasmPatch(`root_id: r, configuration: {'@type': type.googleapis.com/google.protobuf.StringValue, value: a}, vm_config: {vm_id: v, runtime: envoy.wasm.runtime.v8, code: {local: {filename: /f.wasm}}}`))
 	b := strings.Replace(strings.Replace(a, "value: a}", "value: b}", 1), "name: t,", "name: u,", 1)
-	if l := checkAll([]Doc{{"a.yaml", parseDocs(t, []byte(a))[0]}, {"b.yaml", parseDocs(t, []byte(b))[0]}}, Options{}); !strings.Contains(codes(l), CodeWasmSharedVM) {
-		t.Errorf("different configs on one vm_id: want %s, got\n%s", CodeWasmSharedVM, fmtList(l))
+	pair := func(x, y string, o Options) bool {
+		l := checkAll([]Doc{{"a.yaml", parseDocs(t, []byte(x))[0]}, {"b.yaml", parseDocs(t, []byte(y))[0]}}, o)
+		return strings.Contains(codes(l), CodeWasmSharedVM)
 	}
-	if l := checkAll([]Doc{{"a.yaml", parseDocs(t, []byte(a))[0]}, {"c.yaml", parseDocs(t, []byte(a))[0]}}, Options{}); strings.Contains(codes(l), CodeWasmSharedVM) {
-		t.Errorf("identical plugins: want no %s, got\n%s", CodeWasmSharedVM, fmtList(l))
+	if !pair(a, b, old) {
+		t.Errorf("different configs on one vm_id and root_id at Envoy 1.16: want %s", CodeWasmSharedVM)
+	}
+	if pair(a, b, Options{}) {
+		t.Errorf("Envoy 1.17+ gives each configuration its own root context: want no %s", CodeWasmSharedVM)
+	}
+	if pair(a, a, old) {
+		t.Errorf("identical plugins: want no %s", CodeWasmSharedVM)
+	}
+	// makeVmKey hashes vm_id, VM configuration and code: other code is another VM.
+	if pair(a, strings.Replace(b, "/f.wasm", "/g.wasm", 1), old) {
+		t.Errorf("one vm_id with different code is two VMs: want no %s", CodeWasmSharedVM)
+	}
+	if pair(a, strings.Replace(b, "root_id: r", "root_id: s", 1), old) {
+		t.Errorf("different root_ids are different root contexts: want no %s", CodeWasmSharedVM)
 	}
 	// Filters that cannot meet in one proxy do not share a VM.
 	other := strings.Replace(b, "namespace: ns", "namespace: other", 1)
@@ -241,9 +258,8 @@ func TestSharedVM(t *testing.T) {
 		{"root namespace applies everywhere", root, true},
 		{"the same object in two files", sameObject, false},
 	} {
-		l := checkAll([]Doc{{"a.yaml", parseDocs(t, []byte(a))[0]}, {"b.yaml", parseDocs(t, []byte(tt.second))[0]}}, Options{})
-		if got := strings.Contains(codes(l), CodeWasmSharedVM); got != tt.want {
-			t.Errorf("%s: shared-VM finding %v, want %v\n%s", tt.name, got, tt.want, fmtList(l))
+		if got := pair(a, tt.second, old); got != tt.want {
+			t.Errorf("%s: shared-VM finding %v, want %v", tt.name, got, tt.want)
 		}
 	}
 }

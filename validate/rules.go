@@ -66,7 +66,7 @@ var Rules = []diag.Rule{
 	rule(CodeWasmRemoteSHA, diag.Error, "Envoy", "remote Wasm code without sha256"),
 	rule(CodeWasmEmptyCode, diag.Error, "Envoy", "local Wasm code with an empty filename or body"),
 	rule(CodeWasmNoCode, diag.Error, "Envoy", "vm_config without code"),
-	rule(CodeWasmSharedVM, diag.Warning, "Envoy", "one vm_id for plugins with different code or configuration: their configurations bleed"),
+	rule(CodeWasmSharedVM, diag.Warning, "Envoy", "before Envoy 1.17, plugins of one VM (same vm_id, VM configuration and code) and one root_id with different configurations: one root context serves both"),
 	rule(CodeWasmNoVM, diag.Error, "Envoy", "a Wasm plugin without vm_config"),
 	rule(CodeWasmEnvKey, diag.Error, "Envoy", "an environment variable key given twice"),
 	rule(CodeWasmFailBoth, diag.Error, "Envoy", "fail_open and failure_policy both set"),

@@ -10,6 +10,7 @@ package validate
 import (
 	"sync"
 	"sync/atomic"
+	"time"
 
 	yaml "go.yaml.in/yaml/v3"
 
@@ -17,7 +18,9 @@ import (
 	"github.com/wasmgen/wasmgen/diag"
 	"github.com/wasmgen/wasmgen/yamltree"
 
+	"github.com/wasmgen/wasmgen/internal/chain"
 	"github.com/wasmgen/wasmgen/internal/typeset"
+	"github.com/wasmgen/wasmgen/schema"
 
 	"fmt"
 
@@ -135,7 +138,7 @@ func (c *Checker) AddAll(docs []Doc, workers int) []bool {
 func (c *Checker) Finish() diag.List {
 	l := append(diag.List(nil), c.l...)
 	for _, r := range crossRules {
-		l.Append(r.finish(c.facts))
+		l.Append(r.finish(c.opts, c.facts))
 	}
 	l.Sort()
 	return l
@@ -272,4 +275,34 @@ func check(opts Options, file string, doc *yaml.Node) (diag.List, *facts, bool) 
 		return p.l, p.facts, true
 	}
 	return nil, nil, false
+}
+
+// Objects are the EnvoyFilters and WasmPlugins the Checker decoded, in document
+// order, as istiod reads them: what `wasmgen explain` builds the chains from.
+func (c *Checker) Objects() chain.Input {
+	var in chain.Input
+	for _, f := range c.facts {
+		if f.envoyFilter != nil {
+			in.EnvoyFilters = append(in.EnvoyFilters, *f.envoyFilter)
+		}
+		if f.wasmPlugin != nil {
+			in.WasmPlugins = append(in.WasmPlugins, *f.wasmPlugin)
+		}
+	}
+	return in
+}
+
+// meta is the identity of the document p checks, and where its fields are.
+func meta(p *pass) chain.Meta {
+	md := yamltree.Field(p.root, "metadata")
+	m := chain.Meta{Name: yamltree.StringField(md, "name"), Namespace: yamltree.StringField(md, "namespace")}
+	if m.Namespace == "" {
+		m.Namespace = schema.DefaultNamespace
+	}
+	if t, err := time.Parse(time.RFC3339, yamltree.StringField(md, "creationTimestamp")); err == nil {
+		m.Created = t
+	}
+	ix := p.ix
+	m.Locate = func(path string) (diag.Pos, string) { return ix.Pos(path), ix.Display(path) }
+	return m
 }

@@ -90,7 +90,8 @@ func (w *envoyWalk) wasm(pc *wasmv3.PluginConfig, path string) {
 	}
 	if vm.GetVmId() != "" {
 		cfg, _ := proto.MarshalOptions{Deterministic: true}.Marshal(pc.GetConfiguration())
-		w.p.facts.vms = append(w.p.facts.vms, vmUse{vmID: vm.GetVmId(), rootID: pc.GetRootId(), code: id, config: string(cfg),
+		vmCfg, _ := proto.MarshalOptions{Deterministic: true}.Marshal(vm.GetConfiguration())
+		w.p.facts.vms = append(w.p.facts.vms, vmUse{vmID: vm.GetVmId(), rootID: pc.GetRootId(), code: id, config: string(cfg), vmConfig: string(vmCfg),
 			ix: w.p.ix, path: yamltree.Join(vp, "vm_id"), owner: w.owner})
 	}
 }

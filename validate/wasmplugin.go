@@ -1,6 +1,8 @@
 package validate
 
 import (
+	"github.com/wasmgen/wasmgen/internal/chain"
+
 	"fmt"
 	"net/url"
 	"strings"
@@ -48,6 +50,7 @@ func checkWasmPlugin(p *pass) {
 	for _, r := range wasmPluginRules {
 		r(w)
 	}
+	p.facts.wasmPlugin = &chain.WasmPlugin{Meta: meta(p), Spec: wp}
 }
 
 // wasmPluginRules run over each decoded WasmPlugin.

@@ -53,7 +53,7 @@ type completionCommand struct {
 // flagLine is a line of pflag's FlagUsages: "  -f, --filename stringArray   help".
 // Compiled on first use: start-up pays for no regexp.
 var flagLine = sync.OnceValue(func() *regexp.Regexp {
-	return regexp.MustCompile(`^\s+(?:-([a-zA-Z]), )?--([a-z0-9-]+)(?:\[=[^\]]*\])?(?: [a-zA-Z]+)?\s{2,}(.*)$`)
+	return regexp.MustCompile(`^\s+(?:-([a-zA-Z]), )?--([a-z0-9-]+)(?:\[=[^\]]*\])?(?: [a-zA-Z0-9]+)?\s{2,}(.*)$`)
 })
 
 // completionCommands lists every command with the flags its --help prints.

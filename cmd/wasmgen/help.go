@@ -47,6 +47,21 @@ walked; documents of other kinds are skipped and counted.`,
 				"wasmgen validate --list-rules                  # every finding code",
 			},
 		},
+		"explain": {
+			usage: "[FILE|DIR|-]... [flags]",
+			long: `Shows the filter chain each workload (or selector) will run, from the files
+alone, as istiod of --istio-version builds it: Istio's own filters, the
+WasmPlugins by phase and priority, then every EnvoyFilter patch in istiod's order,
+each with the rule that placed it. Says what only creation time orders and which
+patches istiod would skip without a word; with --diff, what a change does to
+each chain (docs/explain.md).`,
+			examples: []string{
+				"wasmgen explain manifests/                              # a tree per workload and chain",
+				"wasmgen explain --workload shop/web --context sidecar-inbound .",
+				"wasmgen explain --output markdown . >> \"$GITHUB_STEP_SUMMARY\"  # with a Mermaid flowchart",
+				"wasmgen explain --diff ../main/deploy deploy                 # what a change does to each chain",
+			},
+		},
 		"schema": {
 			usage: "[flags]",
 			long: `Prints the JSON Schema of the WasmFilter spec (for editors' YAML language

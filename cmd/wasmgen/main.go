@@ -38,6 +38,7 @@ func commands() map[string]command {
 	return map[string]command{
 		"render":      {runRender, "compile WasmFilter specs into EnvoyFilters, a WasmPlugin or an Envoy bootstrap"},
 		"validate":    {runValidate, "check specs, EnvoyFilters, WasmPlugins and Envoy bootstraps"},
+		"explain":     {runExplain, "show the filter chain each workload will run: Istio's filters, then every WasmPlugin and patch in istiod's order"},
 		"schema":      {runSchema, "print the JSON Schema of the WasmFilter spec or of a config message"},
 		"fn":          {runFn, "run as a KRM function (ResourceList on stdin and stdout)"},
 		"post-render": {runPostRender, "run as a Helm post-renderer: patch a manifest stream"},

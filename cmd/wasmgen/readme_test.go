@@ -11,7 +11,7 @@ import (
 )
 
 // readmeOrder is the order the README lists the commands in: the main job first.
-var readmeOrder = []string{"render", "validate", "schema", "fn", "post-render", "inspect", "package", "run", "init", "completion", "version"}
+var readmeOrder = []string{"render", "validate", "explain", "schema", "fn", "post-render", "inspect", "package", "run", "init", "completion", "version"}
 
 const (
 	synopsisBegin = "<!-- synopsis: written by `WASMGEN_UPDATE=1 go test ./cmd/wasmgen -run TestReadmeSynopsis` -->\n```\n"

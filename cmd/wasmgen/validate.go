@@ -5,11 +5,15 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/spf13/pflag"
+
+	"github.com/wasmgen/wasmgen/compat"
 	"github.com/wasmgen/wasmgen/diag"
 	"github.com/wasmgen/wasmgen/generate"
 	"github.com/wasmgen/wasmgen/internal/catalog"
 	"github.com/wasmgen/wasmgen/internal/compile"
 	"github.com/wasmgen/wasmgen/internal/load"
+	"github.com/wasmgen/wasmgen/yamltree"
 )
 
 func runValidate(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
@@ -33,33 +37,23 @@ func runValidate(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if *listRules {
 		return printRules(stdout, stderr, *output)
 	}
-	if fs.NArg() == 0 {
-		return usageError(stderr, fs, "no input; pass files, directories or - for stdin")
+	in, code, ok := readChecked(fs, versions, *root, lim, stdin, stderr)
+	if !ok {
+		return code
 	}
-	minor, envoy, err := versions(stderr)
-	if err != nil {
-		return usageError(stderr, fs, "%v", err)
-	}
-	r, err := load.NewRoot(*root)
-	if err != nil {
-		return usageError(stderr, fs, "%v", err)
-	}
-	r.MaxBytes = lim.MaxBytes
-	srcs, errs := load.Inputs(fs.Args(), stdin, lim.MaxBytes)
-	l := compile.InputFindings(errs)
-	// Specs are checked as `render` checks them for its default target.
-	opts := compile.Options{Generate: generate.Options{Target: generate.TargetIstio, Istio: minor, Envoy: envoy}, Limits: *lim, Run: runHook(*run, compile.HostEnvoy(generate.Options{Istio: minor}))}
+	opts, l := in.opts, in.l
 	if err := attach(&opts.Generate, stderr); err != nil {
 		return usageError(stderr, fs, "%v", err)
 	}
-	n, found := compile.Check(srcs, r, opts)
+	opts.Run = runHook(*run, compile.HostEnvoy(generate.Options{Istio: opts.Generate.Istio}))
+	n, found := compile.Check(in.srcs, in.root, opts)
 	l.Append(found)
 	l.Sort()
 	if err := diag.Write(stdout, *output, l); err != nil {
 		fmt.Fprintf(stderr, "wasmgen validate: %v\n", err)
 		return exitInvalid
 	}
-	code := exitOK
+	code = exitOK
 	if l.HasErrors() || (*strict && l.Count(diag.Warning) > 0) {
 		code = exitInvalid
 	}
@@ -67,6 +61,35 @@ func runValidate(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "checked %d %s (%d other skipped): %s\n", n.Documents, diag.Plural(n.Documents, "document"), n.Skipped, diag.Summary(l))
 	}
 	return code
+}
+
+// checked are the inputs of validate and explain, read, with their options.
+type checked struct {
+	srcs []load.Source
+	root *load.Root
+	opts compile.Options
+	l    diag.List // inputs that could not be read
+}
+
+// readChecked reads the versions, the root and the inputs validate and explain
+// check; ok is false with the exit code of a usage error. Specs are checked as
+// `render` checks them for its default target.
+func readChecked(fs *pflag.FlagSet, versions func(io.Writer) (compat.Istio, compat.Envoy, error), root string, lim *yamltree.Limits, stdin io.Reader, stderr io.Writer) (checked, int, bool) {
+	if fs.NArg() == 0 {
+		return checked{}, usageError(stderr, fs, "no input; pass files, directories or - for stdin"), false
+	}
+	minor, envoy, err := versions(stderr)
+	if err != nil {
+		return checked{}, usageError(stderr, fs, "%v", err), false
+	}
+	r, err := load.NewRoot(root)
+	if err != nil {
+		return checked{}, usageError(stderr, fs, "%v", err), false
+	}
+	r.MaxBytes = lim.MaxBytes
+	srcs, errs := load.Inputs(fs.Args(), stdin, lim.MaxBytes)
+	opts := compile.Options{Generate: generate.Options{Target: generate.TargetIstio, Istio: minor, Envoy: envoy}, Limits: *lim}
+	return checked{srcs: srcs, root: r, opts: opts, l: compile.InputFindings(errs)}, 0, true
 }
 
 // printRules is `validate --list-rules`.

@@ -11,6 +11,7 @@ import (
 
 	"github.com/wasmgen/wasmgen/diag"
 	"github.com/wasmgen/wasmgen/generate"
+	"github.com/wasmgen/wasmgen/internal/chain"
 	"github.com/wasmgen/wasmgen/internal/compile"
 	"github.com/wasmgen/wasmgen/internal/krm"
 	"github.com/wasmgen/wasmgen/manifest"
@@ -41,6 +42,7 @@ func Areas() []Area {
 		{"Generating objects (generate)", generate.Rules},
 		{"Writing -o DIR (manifest)", manifest.Rules},
 		{"Istio and Envoy documents (validate)", validate.Rules},
+		{"Filter chains (chain, explain)", chain.Rules},
 		{"KRM function and post-renderer (krm)", krm.Rules},
 	}
 }

@@ -1,0 +1,233 @@
+package chain
+
+import (
+	"sort"
+	"strings"
+
+	networking "istio.io/api/networking/v1alpha3"
+	typeapi "istio.io/api/type/v1beta1"
+
+	"github.com/wasmgen/wasmgen/compat"
+)
+
+// Labels and annotations that mark a gateway's pods: Istio's gateway injection
+// template (inject.istio.io/templates: gateway, manifests/charts/gateway), the
+// istio label of the default install's gateways, and the label istiod's Gateway
+// API deployment controller gives the pods it deploys
+// (pilot/pkg/config/kube/gateway/deploymentcontroller.go, gateway.networking.k8s.io/gateway-name).
+const gatewayNameLabel = "gateway.networking.k8s.io/gateway-name"
+
+func isGateway(labels, annotations map[string]string) bool {
+	switch labels["istio"] {
+	case "ingressgateway", "egressgateway":
+		return true
+	}
+	if labels[gatewayNameLabel] != "" {
+		return true
+	}
+	for _, t := range strings.Split(annotations["inject.istio.io/templates"], ",") {
+		if strings.TrimSpace(t) == "gateway" {
+			return true
+		}
+	}
+	return false
+}
+
+// selection is what an object selects: workload labels in its namespace (the
+// root namespace's: in every namespace), or Gateways by name (targetRefs).
+type selection struct {
+	namespace string
+	labels    map[string]string
+	gateways  []string // targetRefs of kind Gateway
+	refs      bool     // targetRefs are set: labels do not apply
+}
+
+func efSelection(e *EnvoyFilter) selection {
+	s := selection{namespace: e.Namespace, labels: e.Spec.GetWorkloadSelector().GetLabels()}
+	s.gateways, s.refs = gatewayRefs(e.Spec.GetTargetRefs())
+	return s
+}
+
+func wpSelection(w *WasmPlugin) selection {
+	s := selection{namespace: w.Namespace, labels: w.Spec.GetSelector().GetMatchLabels()}
+	refs := w.Spec.GetTargetRefs()
+	if r := w.Spec.GetTargetRef(); r != nil {
+		refs = append([]*typeapi.PolicyTargetReference{r}, refs...)
+	}
+	s.gateways, s.refs = gatewayRefs(refs)
+	return s
+}
+
+func gatewayRefs(refs []*typeapi.PolicyTargetReference) ([]string, bool) {
+	var gw []string
+	for _, r := range refs {
+		if r.GetKind() == "Gateway" {
+			gw = append(gw, r.GetName())
+		}
+	}
+	return gw, len(refs) > 0
+}
+
+// selects says whether s picks proxy px: istiod looks an object up in the root
+// namespace and the proxy's own (PushContext.EnvoyFilters, WasmPluginsByListenerInfo),
+// then matches its selector's labels against the pod's, or its targetRefs' Gateway
+// against the gateway-name label.
+func (s selection) selects(root string, px *Proxy) bool {
+	if s.namespace != root && s.namespace != px.Namespace {
+		return false
+	}
+	if s.refs {
+		for _, g := range s.gateways {
+			if px.Labels[gatewayNameLabel] == g && (s.namespace == px.Namespace) {
+				return true
+			}
+		}
+		return false
+	}
+	for k, v := range s.labels {
+		if got, ok := px.Labels[k]; !ok || got != v {
+			return false
+		}
+	}
+	return true
+}
+
+// anyNamespace is the namespace of a selector proxy that stands for workloads of
+// every namespace (a root-namespace object's selector).
+const anyNamespace = "*"
+
+// buildProxies are the proxies explain builds chains for: each workload manifest,
+// or, with none, one per selector the objects use.
+func buildProxies(in Input, root string) []*Proxy {
+	var out []*Proxy
+	if len(in.Workloads) > 0 {
+		for _, w := range in.Workloads {
+			kind := Sidecar
+			if isGateway(w.Labels, w.Annotations) {
+				kind = Gateway
+			}
+			out = append(out, &Proxy{Kind: kind, Name: w.Name, Namespace: w.Namespace, Workload: w.Kind, Labels: w.Labels})
+		}
+		return out
+	}
+	seen := map[string]bool{}
+	add := func(s selection) {
+		ns := s.namespace
+		if ns == root {
+			ns = anyNamespace
+		}
+		labels := s.labels
+		if s.refs {
+			if len(s.gateways) == 0 {
+				return // a Service or other target: not a proxy explain can stand for
+			}
+			labels = map[string]string{gatewayNameLabel: s.gateways[0]}
+		}
+		name := selectorName(labels)
+		key := ns + "\x00" + name
+		if seen[key] {
+			return
+		}
+		seen[key] = true
+		out = append(out, &Proxy{Kind: Selector, Name: name, Namespace: ns, Labels: labels})
+	}
+	for i := range in.EnvoyFilters {
+		add(efSelection(&in.EnvoyFilters[i]))
+	}
+	for i := range in.WasmPlugins {
+		add(wpSelection(&in.WasmPlugins[i]))
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		if out[i].Namespace != out[j].Namespace {
+			return out[i].Namespace < out[j].Namespace
+		}
+		return out[i].Name < out[j].Name
+	})
+	return out
+}
+
+func selectorName(labels map[string]string) string {
+	if len(labels) == 0 {
+		return "every workload"
+	}
+	keys := make([]string, 0, len(labels))
+	for k := range labels {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var b strings.Builder
+	b.WriteString("selector ")
+	for i, k := range keys {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(k + "=" + labels[k])
+	}
+	return b.String()
+}
+
+// contextMatches is istiod's patchContextMatch (pilot/pkg/networking/core/envoyfilter/util.go).
+func contextMatches(c networking.EnvoyFilter_PatchContext, class compat.ListenerClass) bool {
+	switch c {
+	case networking.EnvoyFilter_ANY:
+		return true
+	case networking.EnvoyFilter_SIDECAR_INBOUND:
+		return class == compat.SidecarInbound
+	case networking.EnvoyFilter_SIDECAR_OUTBOUND:
+		return class == compat.SidecarOutbound
+	case networking.EnvoyFilter_GATEWAY:
+		return class == compat.Gateway
+	}
+	return false
+}
+
+// modeMatches is istiod's matchMode: a gateway's listeners are CLIENT, a sidecar's
+// inbound SERVER, outbound CLIENT (pilot/pkg/model/extensions.go
+// workloadModeForListenerClass).
+func modeMatches(m typeapi.WorkloadMode, class compat.ListenerClass) bool {
+	switch m {
+	case typeapi.WorkloadMode_UNDEFINED, typeapi.WorkloadMode_CLIENT_AND_SERVER:
+		return true
+	case typeapi.WorkloadMode_SERVER:
+		return class == compat.SidecarInbound
+	}
+	return class != compat.SidecarInbound
+}
+
+// wpMatches is istiod's matchTrafficSelectors for a chain's class and port (0:
+// every port not listed on its own): a selector without ports holds on every port.
+func wpMatches(w *WasmPlugin, class compat.ListenerClass, port uint32) bool {
+	sel := w.Spec.GetMatch()
+	if len(sel) == 0 {
+		return true
+	}
+	for _, s := range sel {
+		if !modeMatches(s.GetMode(), class) {
+			continue
+		}
+		if len(s.GetPorts()) == 0 {
+			return true
+		}
+		for _, p := range s.GetPorts() {
+			if port != 0 && p.GetNumber() == port {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func wpPorts(w *WasmPlugin, class compat.ListenerClass) []uint32 {
+	var ps []uint32
+	for _, s := range w.Spec.GetMatch() {
+		if !modeMatches(s.GetMode(), class) {
+			continue
+		}
+		for _, p := range s.GetPorts() {
+			if p.GetNumber() != 0 {
+				ps = append(ps, p.GetNumber())
+			}
+		}
+	}
+	return ps
+}
