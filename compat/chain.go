@@ -169,9 +169,11 @@ var (
 	PatchRemoveInOrder = Feature{Name: "REMOVE in patch order", IstioSince: 19,
 		Source: "istio/istio pilot/pkg/networking/core/v1alpha3/envoyfilter/listener_patch.go at 1.18.0 and 1.19.0"}
 	// DeprecatedNameMatch: a match on a deprecated filter name also matches the
-	// current one (listener_patch.go nameMatches, 1.8–1.18).
+	// current one (listener_patch.go nameMatches, 1.8–1.18). Before (LegacyNames)
+	// and after (istio/istio c2225561517 dropped it) istiod matches exactly, by the
+	// names it gives its filters: the old ones up to 1.7, the current ones since.
 	DeprecatedNameMatch = Feature{Name: "deprecated filter names match current ones", IstioSince: 8, IstioUntil: 19,
-		Source: "istio/istio pilot/pkg/networking/core/v1alpha3/envoyfilter/listener_patch.go at 1.8.0 and 1.19.0"}
+		Source: "istio/istio pilot/pkg/networking/core/v1alpha3/envoyfilter/listener_patch.go at 1.8.0 and 1.19.0; c2225561517"}
 	// TelemetryEnvoyFilters: before 1.12 the default install's telemetry v2
 	// EnvoyFilters (root namespace, no priority) add istio.metadata_exchange first
 	// (INSERT_BEFORE without a subFilter) and istio.stats before the router, in

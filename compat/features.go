@@ -86,11 +86,6 @@ var (
 	// converted by istiod up to 1.5 and removed from istio/api in 1.6.
 	DeprecatedFilters = Feature{Name: "EnvoyFilter spec.filters", IstioUntil: 6,
 		Source: "istio/istio pilot/pkg/networking/core/v1alpha3/envoyfilter/deprecated.go at 1.5.0; istio/api 1.6 envoy_filter.proto"}
-	// ExactFilterNames: istiod matches EnvoyFilter filter names exactly again from
-	// 1.19 (istio/istio c2225561517 dropped the deprecated-name matching that
-	// 1.8–1.18 had); it names filters by their current names.
-	ExactFilterNames = Feature{Name: "exact filter-name matching", IstioSince: 19,
-		Source: "istio/istio c2225561517"}
 	// BootstrapPatches: EnvoyFilter applyTo BOOTSTRAP, in istio/api from 1.11, applied
 	// by the agent's bootstrap discovery until Istio 1.21 removed it (istio/istio
 	// f6337a9d06d).

@@ -547,12 +547,12 @@ func matchName(pp *patchPass, path string, chain compat.Chain, name string) {
 	if !ok {
 		return
 	}
-	if v.Has(compat.ExactFilterNames) {
+	if !v.Has(compat.DeprecatedNameMatch) {
 		pp.rep.Errorf(path, CodeMatchName, fmt.Sprintf("match %q", n),
 			"istiod %s matches filter names exactly and names this filter %q: a match on the deprecated %q never applies, and istiod skips the patch silently", v, n, name)
 		return
 	}
-	pp.rep.Warnf(path, CodeIstioWarning, fmt.Sprintf("the deprecated name matches up to Istio 1.%d; from Istio %s only the current one does", compat.ExactFilterNames.Since().Minor()-1, compat.ExactFilterNames.Since()),
+	pp.rep.Warnf(path, CodeIstioWarning, fmt.Sprintf("the deprecated name matches up to Istio 1.%d; from Istio %s only the current one does", compat.DeprecatedNameMatch.Until().Minor()-1, compat.DeprecatedNameMatch.Until()),
 		"using deprecated filter name %q; use %q instead", name, n)
 }
 

@@ -138,7 +138,7 @@ func (e *explainer) nameReported(name string) bool {
 		return compat.LegacyName(compat.HTTPChain, name) != name || compat.LegacyName(compat.NetworkChain, name) != name
 	}
 	_, deprecated := compat.CanonicalNameAnyChain(name)
-	return deprecated && e.v.Has(compat.ExactFilterNames)
+	return deprecated && !e.v.Has(compat.DeprecatedNameMatch)
 }
 
 // neverMatches: an object that selects workloads given as manifests, on none of
