@@ -22,11 +22,17 @@ const (
 // istiod of o.Istio builds and what every WasmPlugin and EnvoyFilter patch among
 // the inputs does to them, and the findings about them.
 func Explain(in Input, o Options) Result {
-	e := &explainer{v: o.Istio, root: o.root(), in: in, tally: map[patchKey]*tally{}, wps: map[*WasmPlugin]*wpTally{}, ties: map[string]bool{}}
+	e := &explainer{v: o.Istio, root: o.root(), in: in, tally: map[patchKey]*tally{}, wps: map[*WasmPlugin]*wpTally{}, ties: map[string]bool{},
+		notSeen: map[string]bool{}, selectorWarned: map[*WasmPlugin]bool{}}
 	res := Result{Istio: o.Istio.String()}
-	proxies := buildProxies(in, e.root)
+	proxies := e.buildProxies()
 	for _, px := range proxies {
-		chains := e.proxy(px)
+		var chains []Chain
+		if px.Kind == Waypoint {
+			chains = e.waypoint(px)
+		} else {
+			chains = e.proxy(px)
+		}
 		if len(chains) == 0 {
 			res.Untouched = append(res.Untouched, *px)
 			continue
@@ -34,6 +40,7 @@ func Explain(in Input, o Options) Result {
 		res.Chains = append(res.Chains, chains...)
 	}
 	res.Findings = e.findings(proxies)
+	res.NotAttached = e.not
 	return res
 }
 
@@ -46,6 +53,10 @@ type explainer struct {
 	wps   map[*WasmPlugin]*wpTally
 	ties  map[string]bool // objects a tie was reported on
 	l     findings
+	// Objects that reach a proxy but do not attach there, once per proxy.
+	not            []NotAttached
+	notSeen        map[string]bool
+	selectorWarned map[*WasmPlugin]bool
 }
 
 type patchKey struct {
@@ -265,6 +276,16 @@ func (e *explainer) sortPlugins(wps []*WasmPlugin, px *Proxy) []*WasmPlugin {
 	return out
 }
 
+// pluginFilterName is the Envoy filter name istiod gives a WasmPlugin of this
+// release, or a TrafficExtension (pilot/pkg/model/extensions.go at 1.30.0:
+// TrafficExtensionResourceNamePrefix + namespace.name).
+func (e *explainer) pluginFilterName(w *WasmPlugin) string {
+	if w.Kind == "TrafficExtension" {
+		return "extensions.istio.io/trafficextension/" + w.Namespace + "." + w.Name
+	}
+	return e.v.WasmPluginFilterName(w.Namespace, w.Name)
+}
+
 func wpPriority(w *WasmPlugin) int64 {
 	if p := w.Spec.GetPriority(); p != nil {
 		return int64(p.GetValue())
@@ -362,7 +383,7 @@ func (e *explainer) base(class compat.ListenerClass, typ string, wps []*WasmPlug
 			} else {
 				rule += ", no priority"
 			}
-			b.filters = append(b.filters, Filter{Name: e.v.WasmPluginFilterName(w.Namespace, w.Name), Source: "WasmPlugin " + w.id(), At: w.at("spec"), Rule: rule, Rendered: w.Rendered})
+			b.filters = append(b.filters, Filter{Name: e.pluginFilterName(w), Source: w.kind() + " " + w.id(), At: w.at("spec"), Rule: rule, Rendered: w.Rendered})
 		}
 	}
 	if record {
@@ -606,7 +627,7 @@ func (e *explainer) markTies(c *Chain, typ string, patches []patch, wps []*WasmP
 	for i, a := range wps {
 		for _, b := range wps[i+1:] {
 			if wpTied(a, b) {
-				e.tie(c, at, "WasmPlugin "+a.id(), "WasmPlugin "+b.id(), &a.Meta, &b.Meta)
+				e.tie(c, at, a.kind()+" "+a.id(), b.kind()+" "+b.id(), &a.Meta, &b.Meta)
 			}
 		}
 	}

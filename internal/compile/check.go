@@ -48,6 +48,7 @@ func check(srcs []load.Source, files Files, opts Options) (Checked, diag.List, c
 	var filters []Source
 	var others []validate.Doc
 	var workloads []chain.Workload
+	var ambient chain.Input
 	for _, d := range docs {
 		if schema.IsFilter(d.Node) {
 			filters = append(filters, Source{Doc: d, Dir: dirs[d.File]})
@@ -56,6 +57,7 @@ func check(srcs []load.Source, files Files, opts Options) (Checked, diag.List, c
 		if w, ok := WorkloadOf(d); ok {
 			workloads = append(workloads, chain.Workload{Kind: w.Kind, Name: w.Name, Namespace: w.Namespace, Labels: w.PodLabels, Annotations: w.PodAnnotations})
 		}
+		ambientObject(d, &ambient)
 		others = append(others, validate.Doc{File: d.File, Node: d.Node})
 	}
 	n.Documents = len(filters)
@@ -79,6 +81,7 @@ func check(srcs []load.Source, files Files, opts Options) (Checked, diag.List, c
 	l.Append(checker.Finish())
 	in := checker.Objects()
 	in.Workloads = workloads
+	in.Gateways, in.Namespaces, in.Services = ambient.Gateways, ambient.Namespaces, ambient.Services
 	addRendered(&in, rendered)
 	l.Sort()
 	return n, l, in
