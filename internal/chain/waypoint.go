@@ -180,12 +180,15 @@ func (e *explainer) attachWaypoint(w *WasmPlugin, px *Proxy, svc *served) (bool,
 		return false, ""
 	}
 	for _, r := range refs {
-		if e.refMatches(r, w.Namespace, px, svc) {
+		if e.admits(r) && e.refMatches(r, w.Namespace, px, svc) {
 			return true, ""
 		}
 	}
 	// A target this release does not read or admit that would attach here.
 	for _, r := range allRefs(w) {
+		if canonicalKind(r) == "GatewayClass" && r.GetName() == compat.WaypointGatewayClass && w.Namespace != e.root && w.Namespace == px.Namespace {
+			return false, fmt.Sprintf("a GatewayClass target attaches only from the mesh's root namespace %s; istiod ignores it in namespace %s", e.root, w.Namespace)
+		}
 		if !e.refMatches(r, w.Namespace, px, svc) {
 			continue
 		}
@@ -196,7 +199,7 @@ func (e *explainer) attachWaypoint(w *WasmPlugin, px *Proxy, svc *served) (bool,
 			return false, fmt.Sprintf("spec.targetRefs exists from Istio %s; Istio %s drops the field", compat.TargetRefs.Since(), e.v)
 		case !slices.Contains(refs, r):
 			return false, fmt.Sprintf("spec.targetRef is read only before Istio %s when spec.targetRefs is set", compat.TargetRefs.Since())
-		case !e.v.Has(t.Since) || (kind != "Gateway" && !e.v.Has(compat.TargetRefs)):
+		case !e.admits(r):
 			since := t.Since.Since()
 			if kind != "Gateway" && !e.v.Has(compat.TargetRefs) && compat.TargetRefs.Since().Minor() > since.Minor() {
 				since = compat.TargetRefs.Since()
@@ -205,6 +208,13 @@ func (e *explainer) attachWaypoint(w *WasmPlugin, px *Proxy, svc *served) (bool,
 		}
 	}
 	return false, ""
+}
+
+// admits: istiod's webhook of the release admits the target's kind (validate's
+// targetRef rule reports the refusal; explain does not attach it).
+func (e *explainer) admits(r *typeapi.PolicyTargetReference) bool {
+	t, ok := compat.IstioTargetOf(r.GetGroup(), r.GetKind())
+	return ok && e.v.Has(t.Since) && (t.Kind == "Gateway" || e.v.Has(compat.TargetRefs))
 }
 
 // refMatches is one target of ShouldAttachPolicy's loop, ignoring the release's
