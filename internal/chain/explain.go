@@ -120,7 +120,7 @@ func (e *explainer) proxy(px *Proxy) []Chain {
 	var wps []*WasmPlugin
 	if e.v.Has(compat.WasmPlugin) {
 		for i := range e.in.WasmPlugins {
-			if wp := &e.in.WasmPlugins[i]; wpSelection(wp).selects(e.root, px) {
+			if wp := &e.in.WasmPlugins[i]; e.wpSelects(wp, px) {
 				wps = append(wps, wp)
 			}
 		}

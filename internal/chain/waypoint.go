@@ -210,6 +210,25 @@ func (e *explainer) attachWaypoint(w *WasmPlugin, px *Proxy, svc *served) (bool,
 	return false, ""
 }
 
+// wpSelects: a WasmPlugin attaches to a sidecar or gateway proxy: by selector
+// when it has no targets (and istiod reads none), else by a Gateway target the
+// release admits, which only a Gateway API gateway's pods match
+// (ShouldAttachPolicy; getPolicyMatcher before 1.22).
+func (e *explainer) wpSelects(w *WasmPlugin, px *Proxy) bool {
+	if len(allRefs(w)) == 0 {
+		return wpSelection(w).selects(e.root, px)
+	}
+	if w.Namespace != e.root && w.Namespace != px.Namespace {
+		return false
+	}
+	for _, r := range e.wpRefs(w) {
+		if canonicalKind(r) == "Gateway" && e.admits(r) && e.refMatches(r, w.Namespace, px, nil) {
+			return true
+		}
+	}
+	return false
+}
+
 // admits: istiod's webhook of the release admits the target's kind (validate's
 // targetRef rule reports the refusal; explain does not attach it).
 func (e *explainer) admits(r *typeapi.PolicyTargetReference) bool {
@@ -356,7 +375,14 @@ func (e *explainer) waypointEnvoyFilters(px *Proxy) {
 			continue
 		}
 		e.notAttached(px, "EnvoyFilter "+ef.id(), ef.at("spec"), fmt.Sprintf("EnvoyFilter is not supported on waypoints (istio.io docs/ambient/migrate); istiod %s still applies its SIDECAR_INBOUND and ANY patches to the waypoint's listeners, untested: not shown", e.v))
-		e.l.add(&ef.Meta, diag.Warning, CodeWaypointEnvoyFilter, "metadata.name",
+		field := "spec"
+		switch {
+		case len(refs) > 0 && e.v.Has(compat.EnvoyFilterTargetRefsAttach):
+			field = "spec.targetRefs"
+		case ef.Spec.GetWorkloadSelector() != nil:
+			field = "spec.workloadSelector"
+		}
+		e.l.add(&ef.Meta, diag.Warning, CodeWaypointEnvoyFilter, field,
 			"use a WasmPlugin (or TrafficExtension) with targetRefs to the waypoint: wasmgen render --target wasmplugin",
 			fmt.Sprintf("this EnvoyFilter reaches waypoint %s/%s, where Istio does not support EnvoyFilter: istiod %s still patches the waypoint's listeners with it, a configuration nobody tests and a later release may break", px.Namespace, px.Name, e.v))
 	}

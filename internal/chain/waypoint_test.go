@@ -324,3 +324,23 @@ func TestAmbientExample(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestIngressGateway: a Gateway of class istio is an ingress gateway: a Gateway
+// target attaches in the gateway context (from 1.20 by targetRef), a Service one
+// (waypoints only) does not.
+func TestIngressGateway(t *testing.T) {
+	gw := "apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata:\n  name: ingress\n  namespace: shop\nspec:\n  gatewayClassName: istio\n  listeners: [{name: http, port: 80, protocol: HTTP}]\n"
+	to := "  targetRefs: [{kind: Gateway, group: gateway.networking.k8s.io, name: ingress}]\n"
+	for v, want := range map[compat.Istio]string{21: "", 22: "shop/ingress gateway: a"} {
+		r, _ := explain(t, v, gw, twp("shop", "a", to), twp("shop", "svc", "  targetRefs: [{kind: Service, name: web}]\n"))
+		var got []string
+		for _, c := range r.Chains {
+			if c.Type == chain.HTTP && c.Proxy.Kind == chain.Gateway {
+				got = append(got, c.Proxy.Namespace+"/"+c.Proxy.Name+" "+c.Context+": "+plugins(c))
+			}
+		}
+		if strings.Join(got, "; ") != want {
+			t.Errorf("%s: got %q, want %q", v, strings.Join(got, "; "), want)
+		}
+	}
+}
