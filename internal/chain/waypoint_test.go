@@ -344,3 +344,33 @@ func TestIngressGateway(t *testing.T) {
 		}
 	}
 }
+
+// TestWaypointDiff: adding a Service-attached plugin shows against the waypoint's
+// chain of the other services; a new waypoint chain against Istio's own.
+func TestWaypointDiff(t *testing.T) {
+	old, _ := explain(t, 30, ambientNS, waypointGW, twp("bookinfo", "all", toWaypoint))
+	cur, _ := explain(t, 30, ambientNS, waypointGW, twp("bookinfo", "all", toWaypoint), twp("bookinfo", "svc", toReviews))
+	var got []string
+	for _, ch := range chain.Diff(old, cur, 30) {
+		for _, l := range ch.Lines {
+			if l.Op != " " {
+				got = append(got, ch.Chain+": "+l.Op+" "+l.Source)
+			}
+		}
+	}
+	if want := "bookinfo/waypoint waypoint http Service bookinfo/reviews: + WasmPlugin bookinfo/svc"; strings.Join(got, "; ") != want {
+		t.Errorf("\n got %s\nwant %s", strings.Join(got, "; "), want)
+	}
+	none, _ := explain(t, 30, ambientNS, waypointGW)
+	got = nil
+	for _, ch := range chain.Diff(none, old, 30) {
+		for _, l := range ch.Lines {
+			if l.Op != " " {
+				got = append(got, ch.Chain+": "+l.Op+" "+l.Source)
+			}
+		}
+	}
+	if want := "bookinfo/waypoint waypoint http: + WasmPlugin bookinfo/all"; strings.Join(got, "; ") != want {
+		t.Errorf("\n got %s\nwant %s", strings.Join(got, "; "), want)
+	}
+}
