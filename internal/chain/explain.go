@@ -39,6 +39,7 @@ func Explain(in Input, o Options) Result {
 		}
 		res.Chains = append(res.Chains, chains...)
 	}
+	res.Chains = append(res.Chains, egChains(in)...)
 	res.Findings = e.findings(proxies)
 	res.NotAttached = e.not
 	return res

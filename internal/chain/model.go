@@ -139,6 +139,8 @@ type Input struct {
 	Gateways   []GatewayObject
 	Namespaces []NamespaceObject
 	Services   []ServiceObject
+	// ExtensionPolicies are Envoy Gateway's: their chains are per target.
+	ExtensionPolicies []ExtensionPolicy
 }
 
 // Options select the release and the mesh's root namespace.

@@ -82,6 +82,8 @@ func proxyTitle(p Proxy) string {
 		s += " (the waypoint that serves it; no Gateway or use-waypoint label among the inputs names it)"
 	case p.Kind == Waypoint:
 		s += " (waypoint; its Gateway is not among the inputs)"
+	case p.Kind == EnvoyGateway:
+		s += " (Envoy Gateway target)"
 	case p.Namespace == anyNamespace:
 		s += " (root namespace selector: any namespace)"
 	}
@@ -94,7 +96,7 @@ func chainTitle(c Chain) string {
 	if c.Service != "" {
 		s += ", " + c.Service
 	}
-	if c.Context != Waypoint || c.Type != HTTP {
+	if (c.Context != Waypoint && c.Context != EnvoyGateway) || c.Type != HTTP {
 		s += ", " + portName(c.Port) // a waypoint's HTTP chains have none
 	}
 	return s + ", " + c.Type
@@ -127,7 +129,7 @@ func Text(r Result) string {
 			if name == "" {
 				name = "(unnamed)"
 			}
-			if f.Source == "istio" {
+			if f.Source == "istio" || f.Source == EnvoyGateway {
 				fmt.Fprintf(&b, "    %s %s  (%s)\n", branch, name, f.Rule)
 			} else {
 				fmt.Fprintf(&b, "    %s %s\n", branch, name)
@@ -250,7 +252,7 @@ func mermaidText(s string) string {
 
 func classOf(f Filter) string {
 	switch {
-	case f.Source == "istio":
+	case f.Source == "istio" || f.Source == EnvoyGateway:
 		return "istio"
 	case strings.HasPrefix(f.Source, "WasmPlugin"):
 		return "wasmplugin"

@@ -18,7 +18,7 @@ import (
 // The ambient objects of the cases: bookinfo in the ambient mesh, its services
 // through the waypoint "waypoint".
 const (
-	ambientNS = "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: bookinfo\n  labels: {istio.io/dataplane-mode: ambient, istio.io/use-waypoint: waypoint}\n"
+	ambientNS  = "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: bookinfo\n  labels: {istio.io/dataplane-mode: ambient, istio.io/use-waypoint: waypoint}\n"
 	waypointGW = "apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata:\n  name: waypoint\n  namespace: bookinfo\nspec:\n  gatewayClassName: istio-waypoint\n  listeners: [{name: mesh, port: 15008, protocol: HBONE}]\n"
 )
 
@@ -372,5 +372,41 @@ func TestWaypointDiff(t *testing.T) {
 	}
 	if want := "bookinfo/waypoint waypoint http: + WasmPlugin bookinfo/all"; strings.Join(got, "; ") != want {
 		t.Errorf("\n got %s\nwant %s", strings.Join(got, "; "), want)
+	}
+}
+
+// TestEnvoyGatewayExample: examples/envoy-gateway's policy, its Wasm filter in
+// Envoy Gateway's order before the router; a TCPRoute target gets no chain.
+func TestEnvoyGatewayExample(t *testing.T) {
+	dir := filepath.Join("..", "..", "examples", "envoy-gateway")
+	root, err := load.NewRoot(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srcs, errs := load.Inputs([]string{dir}, nil, 0)
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	for i := range srcs {
+		srcs[i].Name = filepath.Base(srcs[i].Name)
+	}
+	r, _ := compile.Explain(srcs, root, compile.Options{Generate: generate.Options{Target: generate.TargetEnvoyGateway}})
+	for ext, format := range map[string]string{".txt": "text", ".json": "json"} {
+		var b strings.Builder
+		if err := chain.Write(&b, format, r); err != nil {
+			t.Fatal(err)
+		}
+		testutil.Golden(t, filepath.Join("testdata", "explain", "examples-envoy-gateway"+ext), []byte(b.String()))
+	}
+	eep := func(kind string) string {
+		return "apiVersion: gateway.envoyproxy.io/v1alpha1\nkind: EnvoyExtensionPolicy\nmetadata:\n  name: p\n  namespace: apps\nspec:\n  targetRefs: [{group: gateway.networking.k8s.io, kind: " + kind + ", name: x}]\n" +
+			"  wasm:\n  - {name: a, code: {type: HTTP, http: {url: \"https://example.com/a.wasm\"}}}\n  - {name: b, code: {type: HTTP, http: {url: \"https://example.com/b.wasm\"}}}\n"
+	}
+	r, _ = explain(t, 30, eep("Gateway"))
+	if len(r.Chains) != 1 || plugins(r.Chains[0]) != "p p envoy-gateway" || r.Chains[0].Filters[1].Name != "envoy.filters.http.wasm/envoyextensionpolicy/apps/p/wasm/1" {
+		t.Errorf("chains %+v", r.Chains)
+	}
+	if r, _ = explain(t, 30, eep("TCPRoute")); len(r.Chains) != 0 {
+		t.Errorf("a TCPRoute's chain: %+v", r.Chains)
 	}
 }

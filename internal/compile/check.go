@@ -96,7 +96,13 @@ func addRendered(in *chain.Input, objs []generate.Object) {
 		have["EnvoyFilter "+e.Namespace+"/"+e.Name] = true
 	}
 	for _, w := range in.WasmPlugins {
-		have["WasmPlugin "+w.Namespace+"/"+w.Name] = true
+		have[w.Kind+" "+w.Namespace+"/"+w.Name] = true
+		if w.Kind == "" {
+			have["WasmPlugin "+w.Namespace+"/"+w.Name] = true
+		}
+	}
+	for _, p := range in.ExtensionPolicies {
+		have[generate.KindEnvoyExtensionPolicy+" "+p.Namespace+"/"+p.Name] = true
 	}
 	for _, o := range objs {
 		m := chain.Meta{Name: o.Name, Namespace: o.Namespace, Rendered: true}
@@ -114,6 +120,14 @@ func addRendered(in *chain.Input, objs []generate.Object) {
 			in.EnvoyFilters = append(in.EnvoyFilters, chain.EnvoyFilter{Meta: m, Spec: b})
 		case *extensions.WasmPlugin:
 			in.WasmPlugins = append(in.WasmPlugins, chain.WasmPlugin{Meta: m, Spec: b})
+		case *extensions.TrafficExtension:
+			in.WasmPlugins = append(in.WasmPlugins, chain.TrafficExtensionPlugin(m, b))
+		case *generate.EnvoyExtensionPolicy:
+			p := chain.ExtensionPolicy{Meta: m, Wasm: len(b.Spec.Wasm)}
+			for _, t := range b.Spec.TargetRefs {
+				p.Targets = append(p.Targets, chain.ExtensionTarget{Kind: t.Kind, Name: t.Name, SectionName: t.SectionName})
+			}
+			in.ExtensionPolicies = append(in.ExtensionPolicies, p)
 		}
 	}
 }
