@@ -29,9 +29,9 @@ func egFilterName(p *ExtensionPolicy, i int) string {
 
 // egChains are the chains of each EnvoyExtensionPolicy target: its Wasm filters
 // where Envoy Gateway's translator orders them (internal/xds/translator/
-// httpfilters.go newOrderedHTTPFilter at v1.1.0 through v1.9.0: wasm at 200 + its
-// index, after the auth filters, Lua (13+) and ext_proc (100+), before RBAC, rate
-// limits and the router, 310), the router last. Envoy Gateway adds its other
+// httpfilters.go newOrderedHTTPFilter: wasm at 100 + its index at v1.1.0–v1.3.0,
+// 200 + its index by v1.5.0 and at v1.9.0; always after the auth filters, Lua and
+// ext_proc, before RBAC, the rate limits and the router), the router last. Envoy Gateway adds its other
 // filters only for the policies that configure them, which explain does not read.
 func egChains(in Input) []Chain {
 	var out []Chain
@@ -51,7 +51,7 @@ func egChains(in Input) []Chain {
 			c := Chain{Proxy: px, Context: EnvoyGateway, Type: HTTP}
 			for w := 0; w < p.Wasm; w++ {
 				c.Filters = append(c.Filters, Filter{Name: egFilterName(p, w), Source: "EnvoyExtensionPolicy " + p.id(), Rendered: p.Rendered,
-					At: p.at("spec.wasm"), Rule: "wasm[" + strconv.Itoa(w) + "]: Envoy Gateway's order " + strconv.Itoa(200+w)})
+					At: p.at("spec.wasm"), Rule: "wasm[" + strconv.Itoa(w) + "]: Envoy Gateway orders a policy's Wasm filters by index, after ext_proc, before RBAC and the router"})
 			}
 			c.Filters = append(c.Filters, Filter{Name: "envoy.filters.http.router", Source: "envoy-gateway", Rule: "Envoy Gateway's own, last"})
 			c.Absent = []Absent{
