@@ -21,10 +21,12 @@ cp bench/envoyfilter.yaml "$work/1.yaml"
 for i in $(seq 1 1000); do
 	echo "---"
 	sed -e "s/^  name: add-header\$/  name: add-header-$i/" \
-		-e "s/vm_id: bookinfo.add-header\$/vm_id: bookinfo.add-header-$i/" bench/envoyfilter.yaml
+		-e "s/vm_id: bookinfo.add-header\$/vm_id: bookinfo.add-header-$i/" \
+		-e "s/^  priority: 10\$/  priority: $((10 + i))/" bench/envoyfilter.yaml
 done >"$work/1000.yaml"
 
-# Every tool must accept both inputs, or the timing means nothing.
+# Every tool must accept both inputs, or the timing means nothing. (Each copy has
+# its own priority: equal ones are a finding, istiod orders them by creation time.)
 for f in 1 1000; do
 	"$work/wasmgen" validate "$work/$f.yaml" 2>/dev/null
 	"$WASMGEN_KUBECONFORM" -strict -schema-location "$schema" "$work/$f.yaml" >/dev/null

@@ -22,7 +22,7 @@ const (
 // istiod of o.Istio builds and what every WasmPlugin and EnvoyFilter patch among
 // the inputs does to them, and the findings about them.
 func Explain(in Input, o Options) Result {
-	e := &explainer{v: o.Istio, root: o.root(), in: in, tally: map[patchKey]*tally{}, wps: map[*WasmPlugin]*wpTally{}, ties: map[string]bool{},
+	e := &explainer{v: o.Istio, root: o.root(), in: in, findingsOnly: o.FindingsOnly, tally: map[patchKey]*tally{}, wps: map[*WasmPlugin]*wpTally{}, ties: map[string]bool{},
 		notSeen: map[string]bool{}, selectorWarned: map[*WasmPlugin]bool{}}
 	res := Result{Istio: o.Istio.String()}
 	proxies := e.buildProxies()
@@ -46,9 +46,10 @@ func Explain(in Input, o Options) Result {
 }
 
 type explainer struct {
-	v    compat.Istio
-	root string
-	in   Input
+	v            compat.Istio
+	root         string
+	in           Input
+	findingsOnly bool // no Filter.At
 	// What each patch and plugin did across every chain, for the findings.
 	tally map[patchKey]*tally
 	wps   map[*WasmPlugin]*wpTally
@@ -384,7 +385,11 @@ func (e *explainer) base(class compat.ListenerClass, typ string, wps []*WasmPlug
 			} else {
 				rule += ", no priority"
 			}
-			b.filters = append(b.filters, Filter{Name: e.pluginFilterName(w), Source: w.kind() + " " + w.id(), At: w.at("spec"), Rule: rule, Rendered: w.Rendered})
+			f := Filter{Name: e.pluginFilterName(w), Source: w.kind() + " " + w.id(), Rule: rule, Rendered: w.Rendered}
+			if !e.findingsOnly {
+				f.At = w.at("spec")
+			}
+			b.filters = append(b.filters, f)
 		}
 	}
 	if record {
@@ -460,7 +465,9 @@ func (e *explainer) apply(b *built, typ string, p patch) bool {
 	}
 	anchor := anchorOf(p, typ)
 	f := Filter{Name: p.valueName(), Source: p.source(), Patch: p.path(), Order: p.order, Rendered: p.ef.Rendered}
-	f.At = p.ef.at(p.path())
+	if !e.findingsOnly {
+		f.At = p.ef.at(p.path())
+	}
 	match := func(x Filter) bool { return anchor == "" || e.v.FilterNamesMatch(anchor, x.Name) }
 	first := slices.IndexFunc(b.filters, match)
 	op := p.op()

@@ -147,6 +147,11 @@ type Input struct {
 type Options struct {
 	Istio         compat.Istio
 	RootNamespace string // default istio-system
+	// FindingsOnly is validate's use: the chains are built for their findings
+	// and not printed, so each filter's source position (Filter.At, a Locator
+	// lookup per filter per chain: a sixth of validating 1,000 EnvoyFilters) is
+	// not computed.
+	FindingsOnly bool
 }
 
 func (o Options) root() string {

@@ -27,7 +27,7 @@ type Checked struct {
 // (chain.Explain) add their findings about the user's own documents.
 func Check(srcs []load.Source, files Files, opts Options) (Checked, diag.List) {
 	n, l, in := check(srcs, files, opts)
-	l.Append(chain.Explain(in, chain.Options{Istio: opts.Generate.Istio}).Findings)
+	l.Append(chain.Explain(in, chain.Options{Istio: opts.Generate.Istio, FindingsOnly: true}).Findings)
 	l.Sort()
 	return n, l
 }
