@@ -182,6 +182,9 @@ func (e *explainer) buildProxies() []*Proxy {
 			ns = anyNamespace
 		}
 		labels := s.labels
+		if n := labels[gatewayNameLabel]; n != "" && named[s.namespace+"/"+n] {
+			return // the Gateway manifest's proxy stands for its pods
+		}
 		if s.refs {
 			if len(s.gateways) == 0 {
 				return // a Service or other target: a waypoint's, above

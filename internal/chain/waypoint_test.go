@@ -242,8 +242,8 @@ func TestEnvoyFilterOnWaypoint(t *testing.T) {
 				t.Errorf("codes %q, want %q: %v", got, tt.codes, l)
 			}
 			for _, c := range r.Chains {
-				if c.Context == "waypoint" {
-					t.Errorf("a waypoint chain from an EnvoyFilter: %s", c.Key())
+				if c.Proxy.Labels["gateway.networking.k8s.io/gateway-name"] == "waypoint" {
+					t.Errorf("a chain of the waypoint from an EnvoyFilter: %s", c.Key())
 				}
 			}
 		})
