@@ -246,6 +246,11 @@ func TestEnvoyFilterOnWaypoint(t *testing.T) {
 					t.Errorf("a chain of the waypoint from an EnvoyFilter: %s", c.Key())
 				}
 			}
+			for _, p := range r.Untouched {
+				if p.Kind != chain.Waypoint {
+					t.Errorf("a proxy besides the waypoint: %+v", p)
+				}
+			}
 		})
 	}
 }
