@@ -18,6 +18,13 @@ package compat
 //     they are among its inputs.
 //   - network (TCP) chains: networkfilter.go buildCompleteNetworkFilters at 1.30
 //     (v1alpha3/networkfilter.go before 1.22); WasmPlugins of type NETWORK from 1.20.
+//   - waypoints (ambient): listener_waypoint.go buildWaypointHTTPFilters and
+//     buildWaypointInboundHTTPFilters (v1alpha3/ before 1.22), the same shape at
+//     1.20.0 through 1.30.0: the pre filters, the connection manager's own built
+//     with isWaypoint (listener_builder.go buildHTTPConnectionManager: no metadata
+//     exchange, no plugins, no stats; class SidecarInbound, so no ALPN), the post
+//     filters, the router last. TCP chains: buildWaypointNetworkFilters calls
+//     buildCompleteNetworkFilters as a sidecar's inbound (metadata exchange included).
 
 // ListenerClass is the kind of listener a chain belongs to, as istiod classes them
 // (pilot/pkg/networking ListenerClass).
@@ -27,6 +34,10 @@ const (
 	SidecarInbound ListenerClass = iota
 	SidecarOutbound
 	Gateway
+	// Waypoint is an ambient waypoint's inbound listener: istiod builds it with
+	// class SidecarInbound ("TODO: consider dedicated listener class for waypoint
+	// filters", listener_waypoint.go), so plugins are matched as server-side.
+	Waypoint
 )
 
 func (c ListenerClass) String() string {
@@ -35,8 +46,19 @@ func (c ListenerClass) String() string {
 		return "sidecar-inbound"
 	case SidecarOutbound:
 		return "sidecar-outbound"
+	case Waypoint:
+		return "waypoint"
 	}
 	return "gateway"
+}
+
+// Matches is the class istiod looks plugins up with for this one: a waypoint's
+// is SidecarInbound.
+func (c ListenerClass) Matches() ListenerClass {
+	if c == Waypoint {
+		return SidecarInbound
+	}
+	return c
 }
 
 // Phase is a WasmPlugin phase (extensions.istio.io PluginPhase).
@@ -79,6 +101,13 @@ const (
 	WithGRPC
 	// WithGRPCWeb: the port's protocol is gRPC-Web.
 	WithGRPCWeb
+	// WithXFCCAnnotation: the waypoint is annotated
+	// ambient.istio.io/xfcc-include-client-identity: "true" (listener_waypoint.go
+	// xfccIncludeClientIdentityEnabled, 1.30).
+	WithXFCCAnnotation
+	// WithWildcardDNS: the service is a wildcard-host ServiceEntry with DYNAMIC_DNS
+	// resolution (listener_builder.go BuildWaypointInboundDFPFilter, 1.28).
+	WithWildcardDNS
 )
 
 // Describe says when a conditional filter is there.
@@ -96,6 +125,10 @@ func (c Condition) Describe() string {
 		return "only on gRPC ports"
 	case WithGRPCWeb:
 		return "only on gRPC-Web ports"
+	case WithXFCCAnnotation:
+		return "only when the waypoint is annotated ambient.istio.io/xfcc-include-client-identity: \"true\""
+	case WithWildcardDNS:
+		return "only for a wildcard-host ServiceEntry with DYNAMIC_DNS resolution"
 	}
 	return ""
 }
@@ -125,6 +158,13 @@ const (
 	GRPCStatsFilter        = "envoy.filters.http.grpc_stats"
 	FaultFilter            = "envoy.filters.http.fault"
 	CORSFilter             = "envoy.filters.http.cors"
+	// The waypoint's own HTTP filters (pilot/pkg/xds/filters/filters.go at 1.20.0
+	// through 1.30.0: WaypointUpstreamMetadataFilter, its ambient-baggage variant of
+	// the same name; WaypointXFCCClientIdentityFilter from 1.30; the dynamic forward
+	// proxy of BuildWaypointInboundDFPFilter from 1.28).
+	WaypointUpstreamMetadataFilter = "waypoint_upstream_peer_metadata"
+	WaypointXFCCFilter             = "istio.waypoint.xfcc_client_identity"
+	DynamicForwardProxyFilter      = "envoy.filters.http.dynamic_forward_proxy"
 )
 
 // The releases at which the chains and the patch order changed. Each is read at the
@@ -187,6 +227,24 @@ var (
 	// proxy-wasm-cpp-host eceb02d: PluginBase key root_id + "||" + configuration).
 	WasmRootContextPerConfig = Feature{Name: "a root context per plugin configuration", EnvoySince: 17,
 		Source: "envoyproxy/envoy#13753, proxy-wasm/proxy-wasm-cpp-host eceb02d include/proxy-wasm/context.h"}
+	// WaypointXFCC: the waypoint's XFCC client-identity filter, first, on opt-in.
+	WaypointXFCC = Feature{Name: "waypoint XFCC client identity filter", IstioSince: 30,
+		Source: "istio/istio pilot/pkg/networking/core/listener_waypoint.go at 1.29.0 and 1.30.0"}
+	// WaypointDFP: the dynamic forward proxy filter on a waypoint's chain of a
+	// wildcard DYNAMIC_DNS ServiceEntry.
+	WaypointDFP = Feature{Name: "waypoint dynamic forward proxy filter", IstioSince: 28,
+		Source: "istio/istio pilot/pkg/networking/core/listener_builder.go at 1.27.0 and 1.28.0 (BuildWaypointInboundDFPFilter)"}
+	// WaypointServiceNamespaces: a waypoint also looks plugins up in the namespaces of
+	// the services of the chain, not only its own and the root namespace
+	// (WasmPluginsByListenerInfo lookupInNamespaces).
+	WaypointServiceNamespaces = Feature{Name: "waypoint plugins from the services' namespaces", IstioSince: 25,
+		Source: "istio/istio pilot/pkg/model/push_context.go at 1.24.0 and 1.25.0"}
+	// TargetRefGatewaySameNamespace: a Gateway target attaches only from the
+	// gateway's own namespace; before, a root-namespace policy naming a Gateway
+	// attached to every Gateway of that name (policyattachment.go ShouldAttachPolicy
+	// "Policy is not in the same namespace").
+	TargetRefGatewaySameNamespace = Feature{Name: "Gateway targets from the gateway's namespace only", IstioSince: 25,
+		Source: "istio/istio pilot/pkg/model/policyattachment.go at 1.24.0 and 1.25.0"}
 	// InsertFirst: the INSERT_FIRST operation.
 	InsertFirst = Feature{Name: "INSERT_FIRST", IstioSince: 6,
 		Source: "istio/istio pilot/pkg/networking/core/v1alpha3/envoyfilter/listener_patch.go at 1.5.0 and 1.6.0"}
@@ -195,6 +253,9 @@ var (
 // HTTPChain is the HTTP filter chain istiod of this release builds for a listener
 // class, in order, with the places WasmPlugins of each phase go (none before 1.12).
 func (v Istio) HTTPChain(class ListenerClass) []Slot {
+	if class == Waypoint {
+		return v.waypointHTTPChain()
+	}
 	outbound := class == SidecarOutbound
 	var s []Slot
 	add := func(name string, when Condition) { s = append(s, Slot{Filter: name, When: when}) }
@@ -257,6 +318,38 @@ func (v Istio) HTTPChain(class ListenerClass) []Slot {
 	return v.named(HTTPChain, s)
 }
 
+// waypointHTTPChain is a waypoint's HTTP chain (buildWaypointInboundHTTPFilters:
+// pre, the connection manager's own filters but the router, post, the router).
+func (v Istio) waypointHTTPChain() []Slot {
+	var s []Slot
+	add := func(name string, when Condition) { s = append(s, Slot{Filter: name, When: when}) }
+	phase := func(p Phase) { s = append(s, Slot{Phase: p}) }
+	if v.Has(WaypointXFCC) {
+		add(WaypointXFCCFilter, WithXFCCAnnotation)
+	}
+	add(ExtAuthzHTTPFilter, WithCustomAuthorization)
+	phase(PhaseAuthn)
+	add(JwtAuthnFilter, WithRequestAuthentication)
+	if v.Has(IstioAuthnHTTP) {
+		add(IstioAuthnFilter, WithRequestAuthentication)
+	}
+	phase(PhaseAuthz)
+	add(RBACHTTPFilter, WithAuthorizationPolicy)
+	add(GRPCWebFilter, WithGRPCWeb)
+	add(GRPCStatsFilter, Always)
+	add(FaultFilter, Always)
+	add(CORSFilter, Always)
+	if v.Has(WaypointDFP) {
+		add(DynamicForwardProxyFilter, WithWildcardDNS)
+	}
+	phase(PhaseStats)
+	phase(PhaseUnspecified)
+	add(WaypointUpstreamMetadataFilter, Always)
+	add(StatsFilter, WithTelemetry)
+	add(Router, Always)
+	return s
+}
+
 // named gives the slots' filters the names of this release (the pre-1.7 ones).
 func (v Istio) named(c Chain, s []Slot) []Slot {
 	if v.Has(LegacyNames) {
@@ -273,6 +366,7 @@ func (v Istio) named(c Chain, s []Slot) []Slot {
 // builds (buildCompleteNetworkFilters): metadata exchange, authorization, the
 // phases of NETWORK WasmPlugins, stats, tcp_proxy.
 func (v Istio) TCPChain(class ListenerClass) []Slot {
+	class = class.Matches() // buildWaypointNetworkFilters: as a sidecar's inbound
 	var s []Slot
 	add := func(name string, when Condition) { s = append(s, Slot{Filter: name, When: when}) }
 	phase := func(p Phase) {

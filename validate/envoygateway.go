@@ -8,6 +8,7 @@ import (
 	yaml "go.yaml.in/yaml/v3"
 
 	"github.com/wasmgen/wasmgen/compat"
+	"github.com/wasmgen/wasmgen/internal/chain"
 	"github.com/wasmgen/wasmgen/yamltree"
 )
 
@@ -82,6 +83,11 @@ func checkEnvoyExtensionPolicy(p *pass) {
 	if wasm == nil || wasm.Kind != yaml.SequenceNode {
 		return
 	}
+	eep := &chain.ExtensionPolicy{Meta: meta(p), Wasm: len(wasm.Content)}
+	for _, t := range targets {
+		eep.Targets = append(eep.Targets, chain.ExtensionTarget{Kind: yamltree.StringField(t, "kind"), Name: yamltree.StringField(t, "name"), SectionName: yamltree.StringField(t, "sectionName")})
+	}
+	p.facts.extensionPolicy = eep
 	if len(targets) > 0 && !httpTarget && len(wasm.Content) > 0 {
 		p.rep.Errorf("spec.wasm", CodeEGNeverRuns, "target the Gateway, HTTPRoute or GRPCRoute the traffic passes",
 			"the Wasm extensions never run: Envoy Gateway adds Wasm as an HTTP filter only, and every target is a %s", strings.Join(egRouteKinds, ", "))

@@ -18,6 +18,8 @@ type facts struct {
 	// The decoded object, for the filter chains (chain.Input).
 	envoyFilter *chain.EnvoyFilter
 	wasmPlugin  *chain.WasmPlugin
+	// An Envoy Gateway EnvoyExtensionPolicy's targets and Wasm count.
+	extensionPolicy *chain.ExtensionPolicy
 }
 
 // crossRules run in Finish over every document's facts, in document order.

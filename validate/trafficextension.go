@@ -5,6 +5,7 @@ import (
 	extensions "istio.io/api/extensions/v1alpha1"
 
 	"github.com/wasmgen/wasmgen/compat"
+	"github.com/wasmgen/wasmgen/internal/chain"
 	"github.com/wasmgen/wasmgen/yamltree"
 )
 
@@ -37,6 +38,8 @@ func checkTrafficExtension(p *pass) {
 	if x == nil || x.v.Kind != yamltree.Object || !p.decode(x, part{x.v, "spec"}, te, CodeIstioValidation) {
 		return
 	}
+	plugin := chain.TrafficExtensionPlugin(meta(p), te)
+	p.facts.wasmPlugin = &plugin
 	wasm, lua := te.GetWasm(), te.GetLua()
 	if (wasm == nil) == (lua == nil) {
 		p.rep.Errorf("spec", CodeIstioValidation, "set spec.wasm (a Wasm module) or spec.lua (inline Lua), not both", "exactly one of wasm or lua must be set")

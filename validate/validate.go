@@ -288,6 +288,9 @@ func (c *Checker) Objects() chain.Input {
 		if f.wasmPlugin != nil {
 			in.WasmPlugins = append(in.WasmPlugins, *f.wasmPlugin)
 		}
+		if f.extensionPolicy != nil {
+			in.ExtensionPolicies = append(in.ExtensionPolicies, *f.extensionPolicy)
+		}
 	}
 	return in
 }

@@ -20,7 +20,7 @@ func runExplain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := newFlagSet("explain")
 	output := fs.String("output", "text", "output format: "+strings.Join(chain.Formats, ", "))
 	workload := fs.String("workload", "", "only the chains of this workload (NAME or NAMESPACE/NAME; a selector proxy by its name, e.g. \"selector app=web\")")
-	context := fs.String("context", "", "only this listener context: sidecar-inbound, sidecar-outbound or gateway")
+	context := fs.String("context", "", "only this listener context: sidecar-inbound, sidecar-outbound, gateway, waypoint or envoy-gateway")
 	port := fs.Int("port", 0, "only the chains of this listener port")
 	base := fs.String("diff", "", "show what the inputs change against BASE (a directory or file: the same inputs before the change)")
 	root := fs.String("root", "", "directory that file references must stay inside (default: the working directory)")
@@ -32,7 +32,7 @@ func runExplain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if !slices.Contains(chain.Formats, *output) {
 		return usageError(stderr, fs, "invalid --output %q; expected %s%s", *output, strings.Join(chain.Formats, ", "), hintFor(*output, chain.Formats))
 	}
-	contexts := []string{"sidecar-inbound", "sidecar-outbound", "gateway"}
+	contexts := []string{"sidecar-inbound", "sidecar-outbound", "gateway", "waypoint", "envoy-gateway"}
 	if *context != "" && !slices.Contains(contexts, *context) {
 		return usageError(stderr, fs, "invalid --context %q; expected %s%s", *context, strings.Join(contexts, ", "), hintFor(*context, contexts))
 	}

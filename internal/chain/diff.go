@@ -72,8 +72,15 @@ func counterpart(c Chain, r Result, v compat.Istio) ([]Filter, string) {
 			return b.Filters, "changed"
 		}
 	}
+	if c.Service != "" { // a waypoint's chain of one service: else the others'
+		all := c
+		all.Service = ""
+		if b, ok := byKey(r, all.Key()); ok {
+			return b.Filters, "changed"
+		}
+	}
 	class := compat.Gateway
-	for _, k := range classes {
+	for _, k := range append(classes, compat.Waypoint) {
 		if k.String() == c.Context {
 			class = k
 		}

@@ -22,18 +22,26 @@ const (
 // istiod of o.Istio builds and what every WasmPlugin and EnvoyFilter patch among
 // the inputs does to them, and the findings about them.
 func Explain(in Input, o Options) Result {
-	e := &explainer{v: o.Istio, root: o.root(), in: in, findingsOnly: o.FindingsOnly, tally: map[patchKey]*tally{}, wps: map[*WasmPlugin]*wpTally{}, ties: map[string]bool{}}
+	e := &explainer{v: o.Istio, root: o.root(), in: in, findingsOnly: o.FindingsOnly, tally: map[patchKey]*tally{}, wps: map[*WasmPlugin]*wpTally{}, ties: map[string]bool{},
+		notSeen: map[string]bool{}, selectorWarned: map[*WasmPlugin]bool{}}
 	res := Result{Istio: o.Istio.String()}
-	proxies := buildProxies(in, e.root)
+	proxies := e.buildProxies()
 	for _, px := range proxies {
-		chains := e.proxy(px)
+		var chains []Chain
+		if px.Kind == Waypoint {
+			chains = e.waypoint(px)
+		} else {
+			chains = e.proxy(px)
+		}
 		if len(chains) == 0 {
 			res.Untouched = append(res.Untouched, *px)
 			continue
 		}
 		res.Chains = append(res.Chains, chains...)
 	}
+	res.Chains = append(res.Chains, egChains(in)...)
 	res.Findings = e.findings(proxies)
+	res.NotAttached = e.not
 	return res
 }
 
@@ -47,6 +55,10 @@ type explainer struct {
 	wps   map[*WasmPlugin]*wpTally
 	ties  map[string]bool // objects a tie was reported on
 	l     findings
+	// Objects that reach a proxy but do not attach there, once per proxy.
+	not            []NotAttached
+	notSeen        map[string]bool
+	selectorWarned map[*WasmPlugin]bool
 }
 
 type patchKey struct {
@@ -110,7 +122,7 @@ func (e *explainer) proxy(px *Proxy) []Chain {
 	var wps []*WasmPlugin
 	if e.v.Has(compat.WasmPlugin) {
 		for i := range e.in.WasmPlugins {
-			if wp := &e.in.WasmPlugins[i]; wpSelection(wp).selects(e.root, px) {
+			if wp := &e.in.WasmPlugins[i]; e.wpSelects(wp, px) {
 				wps = append(wps, wp)
 			}
 		}
@@ -266,6 +278,16 @@ func (e *explainer) sortPlugins(wps []*WasmPlugin, px *Proxy) []*WasmPlugin {
 	return out
 }
 
+// pluginFilterName is the Envoy filter name istiod gives a WasmPlugin of this
+// release, or a TrafficExtension (pilot/pkg/model/extensions.go at 1.30.0:
+// TrafficExtensionResourceNamePrefix + namespace.name).
+func (e *explainer) pluginFilterName(w *WasmPlugin) string {
+	if w.Kind == "TrafficExtension" {
+		return "extensions.istio.io/trafficextension/" + w.Namespace + "." + w.Name
+	}
+	return e.v.WasmPluginFilterName(w.Namespace, w.Name)
+}
+
 func wpPriority(w *WasmPlugin) int64 {
 	if p := w.Spec.GetPriority(); p != nil {
 		return int64(p.GetValue())
@@ -363,7 +385,7 @@ func (e *explainer) base(class compat.ListenerClass, typ string, wps []*WasmPlug
 			} else {
 				rule += ", no priority"
 			}
-			f := Filter{Name: e.v.WasmPluginFilterName(w.Namespace, w.Name), Source: "WasmPlugin " + w.id(), Rule: rule, Rendered: w.Rendered}
+			f := Filter{Name: e.pluginFilterName(w), Source: w.kind() + " " + w.id(), Rule: rule, Rendered: w.Rendered}
 			if !e.findingsOnly {
 				f.At = w.at("spec")
 			}
@@ -613,7 +635,7 @@ func (e *explainer) markTies(c *Chain, typ string, patches []patch, wps []*WasmP
 	for i, a := range wps {
 		for _, b := range wps[i+1:] {
 			if wpTied(a, b) {
-				e.tie(c, at, "WasmPlugin "+a.id(), "WasmPlugin "+b.id(), &a.Meta, &b.Meta)
+				e.tie(c, at, a.kind()+" "+a.id(), b.kind()+" "+b.id(), &a.Meta, &b.Meta)
 			}
 		}
 	}

@@ -146,7 +146,8 @@ func (e *explainer) nameReported(name string) bool {
 func (e *explainer) neverMatches(proxies []*Proxy) {
 	var workloads []*Proxy
 	for _, p := range proxies {
-		if p.Kind != Selector {
+		// A waypoint's EnvoyFilters and modes are WG7405's and validate's WG7111.
+		if p.Kind != Selector && p.Kind != Waypoint {
 			workloads = append(workloads, p)
 		}
 	}

@@ -63,10 +63,39 @@ func (e *EnvoyFilter) path(i int) string {
 	return "spec.configPatches[" + strconv.Itoa(i) + "]"
 }
 
-// WasmPlugin is a decoded WasmPlugin.
+// WasmPlugin is a decoded WasmPlugin, or a TrafficExtension read as one
+// (TrafficExtensionPlugin): istiod of 1.30 orders both in one list.
 type WasmPlugin struct {
 	Meta
 	Spec *extensions.WasmPlugin
+	// Kind is "" for a WasmPlugin, "TrafficExtension" for one.
+	Kind string
+}
+
+// kind is the object's kind, as filters name their source.
+func (w *WasmPlugin) kind() string {
+	if w.Kind == "" {
+		return "WasmPlugin"
+	}
+	return w.Kind
+}
+
+// TrafficExtensionPlugin reads a TrafficExtension (Istio 1.30+) as the WasmPlugin
+// fields explain orders and attaches by: selector, targetRefs, phase, priority,
+// match and type (a Lua one is an HTTP filter; istio/api
+// extensions/v1alpha1/traffic_extension.proto).
+func TrafficExtensionPlugin(m Meta, te *extensions.TrafficExtension) WasmPlugin {
+	wp := &extensions.WasmPlugin{
+		Selector:   te.GetSelector(),
+		TargetRefs: te.GetTargetRefs(),
+		Phase:      extensions.PluginPhase(te.GetPhase()),
+		Priority:   te.GetPriority(),
+		Type:       te.GetWasm().GetType(),
+	}
+	for _, s := range te.GetMatch() {
+		wp.Match = append(wp.Match, &extensions.WasmPlugin_TrafficSelector{Mode: s.GetMode(), Ports: s.GetPorts()})
+	}
+	return WasmPlugin{Meta: m, Spec: wp, Kind: "TrafficExtension"}
 }
 
 // Workload is a pod-owning manifest: a proxy explain builds chains for.
@@ -76,13 +105,42 @@ type Workload struct {
 	Annotations           map[string]string // the pod template's
 }
 
+// GatewayObject is a Gateway API Gateway manifest: istiod deploys its proxy, a
+// waypoint when the class is istio-waypoint, an ingress gateway when it is istio.
+type GatewayObject struct {
+	Name, Namespace, Class string
+	Labels                 map[string]string // the Gateway's own (istio.io/waypoint-for)
+}
+
+// NamespaceObject is a Namespace manifest: its labels say whether it is in the
+// ambient mesh (istio.io/dataplane-mode) and which waypoint its services use
+// (istio.io/use-waypoint).
+type NamespaceObject struct {
+	Name   string
+	Labels map[string]string
+}
+
+// ServiceObject is a Service or ServiceEntry manifest: its labels may name its
+// waypoint (istio.io/use-waypoint, istio.io/use-waypoint-namespace).
+type ServiceObject struct {
+	Kind, Name, Namespace string
+	Labels                map[string]string
+}
+
 // Input is everything explain reads.
 type Input struct {
 	EnvoyFilters []EnvoyFilter
-	WasmPlugins  []WasmPlugin
+	// WasmPlugins holds the TrafficExtensions too (TrafficExtensionPlugin).
+	WasmPlugins []WasmPlugin
 	// Workloads, when given, are the proxies; without them explain builds one
 	// proxy per selector the objects use.
 	Workloads []Workload
+	// Gateways are proxies too: waypoints and Gateway API ingress gateways.
+	Gateways   []GatewayObject
+	Namespaces []NamespaceObject
+	Services   []ServiceObject
+	// ExtensionPolicies are Envoy Gateway's: their chains are per target.
+	ExtensionPolicies []ExtensionPolicy
 }
 
 // Options select the release and the mesh's root namespace.
@@ -110,12 +168,15 @@ const (
 	// Selector: no workload manifest was given; the proxy stands for every
 	// workload a selector picks, sidecar or gateway.
 	Selector = "selector"
+	// Waypoint: an ambient waypoint, from its Gateway manifest, or (without one)
+	// the waypoint a targetRef of a waypoint-only kind reaches.
+	Waypoint = "waypoint"
 )
 
 // Proxy is the workload (or the selector) a chain belongs to.
 type Proxy struct {
-	Kind      string            `json:"kind"` // sidecar, gateway or selector
-	Name      string            `json:"name"` // the workload's name, or "selector k=v,..."
+	Kind      string            `json:"kind"` // sidecar, gateway, waypoint or selector
+	Name      string            `json:"name"` // the workload's name, or "selector k=v,...", or "Service reviews"
 	Namespace string            `json:"namespace"`
 	Workload  string            `json:"workload,omitempty"` // Deployment etc.; empty for a selector
 	Labels    map[string]string `json:"labels,omitempty"`
@@ -125,7 +186,11 @@ type Proxy struct {
 // network filters.
 type Chain struct {
 	Proxy   Proxy  `json:"proxy"`
-	Context string `json:"context"` // sidecar-inbound, sidecar-outbound, gateway
+	Context string `json:"context"` // sidecar-inbound, sidecar-outbound, gateway, waypoint
+	// Service is, on a waypoint, the service whose chain this is ("Service ns/name",
+	// "ServiceEntry ns/name"): istiod builds a chain per service, with the plugins
+	// attached to it; empty is the chain of the services without their own.
+	Service string `json:"service,omitempty"`
 	// Port is the listener port; 0 is every port not listed on its own.
 	Port    uint32   `json:"port"`
 	Type    string   `json:"type"` // http or network
@@ -147,6 +212,9 @@ type Removed struct {
 // Key names a chain: proxy, context, type, port (none: every port not named).
 func (c *Chain) Key() string {
 	k := c.Proxy.Namespace + "/" + c.Proxy.Name + " " + c.Context + " " + c.Type
+	if c.Service != "" {
+		k += " " + c.Service
+	}
 	if c.Port != 0 {
 		k += " port " + strconv.Itoa(int(c.Port))
 	}
@@ -191,5 +259,16 @@ type Result struct {
 	Findings diag.List `json:"-"`
 	// Untouched are proxies no EnvoyFilter or WasmPlugin applies to.
 	Untouched []Proxy `json:"untouched,omitempty"`
-	filtered  bool    // narrowed by Filter
+	// NotAttached are objects that reach a proxy by their namespace, selector or
+	// targetRefs but that istiod does not apply there, each with the reason.
+	NotAttached []NotAttached `json:"notAttached,omitempty"`
+	filtered    bool          // narrowed by Filter
+}
+
+// NotAttached is an object a proxy does not run, and why.
+type NotAttached struct {
+	Proxy  Proxy  `json:"proxy"`
+	Source string `json:"source"` // "WasmPlugin ns/name", "EnvoyFilter ns/name"
+	At     string `json:"at,omitempty"`
+	Reason string `json:"reason"`
 }

@@ -1,6 +1,7 @@
 package chain
 
 import (
+	"slices"
 	"sort"
 	"strings"
 
@@ -96,30 +97,100 @@ func (s selection) selects(root string, px *Proxy) bool {
 // every namespace (a root-namespace object's selector).
 const anyNamespace = "*"
 
-// buildProxies are the proxies explain builds chains for: each workload manifest,
-// or, with none, one per selector the objects use.
-func buildProxies(in Input, root string) []*Proxy {
+// buildProxies are the proxies explain builds chains for: each workload manifest
+// and each Gateway manifest of an Istio class (a waypoint, an ingress gateway),
+// or, with no workload, one per selector the objects use; and for a target of a
+// waypoint-only kind (Service, ServiceEntry, GatewayClass) no Gateway manifest
+// stands for, the waypoint it reaches.
+func (e *explainer) buildProxies() []*Proxy {
+	in, root := e.in, e.root
 	var out []*Proxy
-	if len(in.Workloads) > 0 {
-		for _, w := range in.Workloads {
-			kind := Sidecar
-			if isGateway(w.Labels, w.Annotations) {
-				kind = Gateway
-			}
-			out = append(out, &Proxy{Kind: kind, Name: w.Name, Namespace: w.Namespace, Workload: w.Kind, Labels: w.Labels})
+	for _, w := range in.Workloads {
+		kind := Sidecar
+		if isGateway(w.Labels, w.Annotations) {
+			kind = Gateway
 		}
+		out = append(out, &Proxy{Kind: kind, Name: w.Name, Namespace: w.Namespace, Workload: w.Kind, Labels: w.Labels})
+	}
+	// A Gateway manifest's proxy, unless its Deployment is among the workloads.
+	deployed := map[string]bool{}
+	for _, px := range out {
+		if n := px.Labels[gatewayNameLabel]; n != "" {
+			deployed[px.Namespace+"/"+n] = true
+		}
+	}
+	named := map[string]bool{} // ns/name of the Gateways with a proxy
+	for _, g := range in.Gateways {
+		kind := ""
+		switch g.Class {
+		case compat.WaypointGatewayClass:
+			kind = Waypoint
+		case "istio":
+			kind = Gateway
+		}
+		if kind == "" || deployed[g.Namespace+"/"+g.Name] {
+			continue
+		}
+		named[g.Namespace+"/"+g.Name] = true
+		out = append(out, &Proxy{Kind: kind, Name: g.Name, Namespace: g.Namespace, Workload: "Gateway", Labels: map[string]string{gatewayNameLabel: g.Name}})
+	}
+	for k := range deployed {
+		named[k] = true
+	}
+	waypoints := slices.ContainsFunc(out, func(p *Proxy) bool { return p.Kind == Waypoint })
+	seen := map[string]bool{}
+	add := func(px *Proxy) {
+		key := px.Kind + "\x00" + px.Namespace + "\x00" + px.Name
+		if !seen[key] {
+			seen[key] = true
+			out = append(out, px)
+		}
+	}
+	var synthetic []*Proxy
+	for i := range in.WasmPlugins {
+		w := &in.WasmPlugins[i]
+		for _, r := range e.wpRefs(w) {
+			switch kind := canonicalKind(r); kind {
+			case "Service", "ServiceEntry":
+				svc := e.service(kind, w.Namespace, r.GetName())
+				if wns, wname, ok := svc.waypoint(); ok && named[wns+"/"+wname] {
+					continue
+				} else if ok {
+					synthetic = append(synthetic, &Proxy{Kind: Waypoint, Name: wname, Namespace: wns, Labels: map[string]string{gatewayNameLabel: wname}})
+					continue
+				}
+				synthetic = append(synthetic, &Proxy{Kind: Waypoint, Name: kind + " " + r.GetName(), Namespace: w.Namespace})
+			case "GatewayClass":
+				if !waypoints && w.Namespace == root && r.GetName() == compat.WaypointGatewayClass {
+					synthetic = append(synthetic, &Proxy{Kind: Waypoint, Name: "every waypoint", Namespace: anyNamespace})
+				}
+			}
+		}
+	}
+	sortProxies(synthetic)
+	for _, px := range synthetic {
+		add(px)
+		named[px.Namespace+"/"+px.Name] = true
+	}
+	if len(in.Workloads) > 0 {
 		return out
 	}
-	seen := map[string]bool{}
-	add := func(s selection) {
+	var sel []*Proxy
+	addSel := func(s selection) {
 		ns := s.namespace
 		if ns == root {
 			ns = anyNamespace
 		}
 		labels := s.labels
+		if n := labels[gatewayNameLabel]; n != "" && named[s.namespace+"/"+n] {
+			return // the Gateway manifest's proxy stands for its pods
+		}
 		if s.refs {
 			if len(s.gateways) == 0 {
-				return // a Service or other target: not a proxy explain can stand for
+				return // a Service or other target: a waypoint's, above
+			}
+			if named[s.namespace+"/"+s.gateways[0]] {
+				return // the Gateway manifest's proxy stands for it
 			}
 			labels = map[string]string{gatewayNameLabel: s.gateways[0]}
 		}
@@ -129,21 +200,25 @@ func buildProxies(in Input, root string) []*Proxy {
 			return
 		}
 		seen[key] = true
-		out = append(out, &Proxy{Kind: Selector, Name: name, Namespace: ns, Labels: labels})
+		sel = append(sel, &Proxy{Kind: Selector, Name: name, Namespace: ns, Labels: labels})
 	}
 	for i := range in.EnvoyFilters {
-		add(efSelection(&in.EnvoyFilters[i]))
+		addSel(efSelection(&in.EnvoyFilters[i]))
 	}
 	for i := range in.WasmPlugins {
-		add(wpSelection(&in.WasmPlugins[i]))
+		addSel(wpSelection(&in.WasmPlugins[i]))
 	}
-	sort.SliceStable(out, func(i, j int) bool {
-		if out[i].Namespace != out[j].Namespace {
-			return out[i].Namespace < out[j].Namespace
+	sortProxies(sel)
+	return append(out, sel...)
+}
+
+func sortProxies(ps []*Proxy) {
+	sort.SliceStable(ps, func(i, j int) bool {
+		if ps[i].Namespace != ps[j].Namespace {
+			return ps[i].Namespace < ps[j].Namespace
 		}
-		return out[i].Name < out[j].Name
+		return ps[i].Name < ps[j].Name
 	})
-	return out
 }
 
 func selectorName(labels map[string]string) string {
@@ -185,6 +260,7 @@ func contextMatches(c networking.EnvoyFilter_PatchContext, class compat.Listener
 // inbound SERVER, outbound CLIENT (pilot/pkg/model/extensions.go
 // workloadModeForListenerClass).
 func modeMatches(m typeapi.WorkloadMode, class compat.ListenerClass) bool {
+	class = class.Matches()
 	switch m {
 	case typeapi.WorkloadMode_UNDEFINED, typeapi.WorkloadMode_CLIENT_AND_SERVER:
 		return true

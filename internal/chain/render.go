@@ -6,6 +6,8 @@ import (
 	"io"
 	"strconv"
 	"strings"
+
+	"github.com/wasmgen/wasmgen/compat"
 )
 
 // Output formats.
@@ -38,11 +40,17 @@ func Write(w io.Writer, format string, r Result) error {
 // context and a port ("" and 0: any).
 func (r Result) Filter(workload, context string, port uint32) Result {
 	out := r
-	out.Chains, out.Untouched = nil, nil
+	out.Chains, out.Untouched, out.NotAttached = nil, nil, nil
 	out.filtered = workload != "" || context != "" || port != 0
 	for _, p := range r.Untouched {
 		if workload == "" || p.Name == workload || p.Namespace+"/"+p.Name == workload {
 			out.Untouched = append(out.Untouched, p)
+		}
+	}
+	for _, n := range r.NotAttached {
+		p := n.Proxy
+		if (workload == "" || p.Name == workload || p.Namespace+"/"+p.Name == workload) && (context == "" || contextOf(p) == context) {
+			out.NotAttached = append(out.NotAttached, n)
 		}
 	}
 	for _, c := range r.Chains {
@@ -54,15 +62,44 @@ func (r Result) Filter(workload, context string, port uint32) Result {
 	return out
 }
 
+// contextOf is a not-attached entry's context: a waypoint's is waypoint; the
+// others are listed under every context.
+func contextOf(p Proxy) string {
+	if p.Kind == Waypoint {
+		return Waypoint
+	}
+	return ""
+}
+
 func proxyTitle(p Proxy) string {
 	s := p.Namespace + "/" + p.Name
 	switch {
 	case p.Workload != "":
 		s += " (" + p.Workload + ", " + p.Kind + ")"
+	case p.Kind == Waypoint && p.Namespace == anyNamespace:
+		s = "every waypoint (GatewayClass " + compat.WaypointGatewayClass + "; no waypoint Gateway among the inputs)"
+	case p.Kind == Waypoint && p.Labels[gatewayNameLabel] == "":
+		s += " (the waypoint that serves it; no Gateway or use-waypoint label among the inputs names it)"
+	case p.Kind == Waypoint:
+		s += " (waypoint; its Gateway is not among the inputs)"
+	case p.Kind == EnvoyGateway:
+		s += " (Envoy Gateway target)"
 	case p.Namespace == anyNamespace:
 		s += " (root namespace selector: any namespace)"
 	}
 	return s
+}
+
+// chainTitle is a chain's context, service, port and type.
+func chainTitle(c Chain) string {
+	s := c.Context
+	if c.Service != "" {
+		s += ", " + c.Service
+	}
+	if (c.Context != Waypoint && c.Context != EnvoyGateway) || c.Type != HTTP {
+		s += ", " + portName(c.Port) // a waypoint's HTTP chains have none
+	}
+	return s + ", " + c.Type
 }
 
 func portName(p uint32) string {
@@ -82,7 +119,7 @@ func Text(r Result) string {
 			fmt.Fprintf(&b, "\n%s\n", t)
 			last = t
 		}
-		fmt.Fprintf(&b, "  %s, %s, %s filters:\n", c.Context, portName(c.Port), c.Type)
+		fmt.Fprintf(&b, "  %s filters:\n", chainTitle(c))
 		for i, f := range c.Filters {
 			branch, more := "├─", "│ "
 			if i == len(c.Filters)-1 {
@@ -92,7 +129,7 @@ func Text(r Result) string {
 			if name == "" {
 				name = "(unnamed)"
 			}
-			if f.Source == "istio" {
+			if f.Source == "istio" || f.Source == EnvoyGateway {
 				fmt.Fprintf(&b, "    %s %s  (%s)\n", branch, name, f.Rule)
 			} else {
 				fmt.Fprintf(&b, "    %s %s\n", branch, name)
@@ -134,10 +171,20 @@ func Text(r Result) string {
 	for _, p := range r.Untouched {
 		fmt.Fprintf(&b, "\n%s: no EnvoyFilter or WasmPlugin applies\n", proxyTitle(p))
 	}
+	if len(r.NotAttached) > 0 {
+		b.WriteString("\nNot attached:\n")
+		for _, n := range r.NotAttached {
+			at := ""
+			if n.At != "" {
+				at = " (" + n.At + ")"
+			}
+			fmt.Fprintf(&b, "  %s%s on %s: %s\n", n.Source, at, proxyTitle(n.Proxy), n.Reason)
+		}
+	}
 	switch {
 	case len(r.Chains) == 0 && r.filtered:
 		b.WriteString("\nno chain matches --workload, --context and --port\n")
-	case len(r.Chains) == 0 && len(r.Untouched) == 0:
+	case len(r.Chains) == 0 && len(r.Untouched) == 0 && len(r.NotAttached) == 0:
 		b.WriteString("\nno EnvoyFilter or WasmPlugin among the inputs\n")
 	}
 	if len(r.Findings) > 0 {
@@ -157,7 +204,7 @@ func Mermaid(r Result) string {
 	b.WriteString("  classDef istio fill:#eef,stroke:#99c\n  classDef wasmplugin fill:#efe,stroke:#6a6\n  classDef envoyfilter fill:#fec,stroke:#c90\n  classDef tie stroke:#c00,stroke-width:3px\n")
 	for ci, c := range r.Chains {
 		id := "c" + strconv.Itoa(ci)
-		fmt.Fprintf(&b, "  subgraph %s[\"%s\"]\n    direction LR\n", id, mermaidText(c.Proxy.Namespace+"/"+c.Proxy.Name+" · "+c.Context+" · "+portName(c.Port)+" · "+c.Type))
+		fmt.Fprintf(&b, "  subgraph %s[\"%s\"]\n    direction LR\n", id, mermaidText(c.Proxy.Namespace+"/"+c.Proxy.Name+" · "+strings.ReplaceAll(chainTitle(c), ", ", " · ")))
 		for fi, f := range c.Filters {
 			label := f.Name
 			if f.Source != "istio" {
@@ -205,7 +252,7 @@ func mermaidText(s string) string {
 
 func classOf(f Filter) string {
 	switch {
-	case f.Source == "istio":
+	case f.Source == "istio" || f.Source == EnvoyGateway:
 		return "istio"
 	case strings.HasPrefix(f.Source, "WasmPlugin"):
 		return "wasmplugin"
@@ -222,7 +269,7 @@ func Markdown(r Result) string {
 		b.WriteString("```mermaid\n" + Mermaid(r) + "```\n")
 	}
 	for _, c := range r.Chains {
-		fmt.Fprintf(&b, "\n#### %s: %s, %s, %s filters\n\n| # | filter | from | why |\n|---|---|---|---|\n", mdCell(proxyTitle(c.Proxy)), c.Context, portName(c.Port), c.Type)
+		fmt.Fprintf(&b, "\n#### %s: %s filters\n\n| # | filter | from | why |\n|---|---|---|---|\n", mdCell(proxyTitle(c.Proxy)), mdCell(chainTitle(c)))
 		for i, f := range c.Filters {
 			from := f.Source
 			if f.Patch != "" {
@@ -250,6 +297,12 @@ func Markdown(r Result) string {
 	if len(r.Chains) == 0 {
 		b.WriteString("No EnvoyFilter or WasmPlugin among the inputs changes a chain.\n")
 	}
+	if len(r.NotAttached) > 0 {
+		b.WriteString("\n#### Not attached\n\n| object | proxy | why |\n|---|---|---|\n")
+		for _, n := range r.NotAttached {
+			fmt.Fprintf(&b, "| %s | %s | %s |\n", mdCell(n.Source), mdCell(proxyTitle(n.Proxy)), mdCell(n.Reason))
+		}
+	}
 	if len(r.Findings) > 0 {
 		b.WriteString("\n#### Findings\n\n")
 		for _, f := range r.Findings {
@@ -267,6 +320,7 @@ type jsonResult struct {
 	Istio         string        `json:"istio"`
 	Chains        []Chain       `json:"chains"`
 	Untouched     []Proxy       `json:"untouched,omitempty"`
+	NotAttached   []NotAttached `json:"notAttached,omitempty"`
 	Findings      []jsonFinding `json:"findings"`
 }
 
@@ -283,7 +337,7 @@ type jsonFinding struct {
 
 // JSON is the stable machine-readable form (schemaVersion 1).
 func JSON(r Result) ([]byte, error) {
-	out := jsonResult{SchemaVersion: 1, Istio: r.Istio, Chains: r.Chains, Untouched: r.Untouched, Findings: []jsonFinding{}}
+	out := jsonResult{SchemaVersion: 1, Istio: r.Istio, Chains: r.Chains, Untouched: r.Untouched, NotAttached: r.NotAttached, Findings: []jsonFinding{}}
 	if out.Chains == nil {
 		out.Chains = []Chain{}
 	}

@@ -20,6 +20,12 @@ const (
 	// CodeNeverMatches: a patch or WasmPlugin selecting a workload on which its
 	// match can never hold (a gateway context on a sidecar, SERVER mode on a gateway).
 	CodeNeverMatches = "WG7404"
+	// CodeWaypointEnvoyFilter: an EnvoyFilter istiod applies to a waypoint, where
+	// Istio does not support EnvoyFilter.
+	CodeWaypointEnvoyFilter = "WG7405"
+	// CodeSelectorOnWaypoint: a selector WasmPlugin or TrafficExtension in an
+	// ambient namespace with a waypoint: no sidecar runs it, the waypoint ignores it.
+	CodeSelectorOnWaypoint = "WG7406"
 )
 
 // Rules is the catalogue of the chain codes.
@@ -28,5 +34,7 @@ var Rules = []diag.Rule{
 	{Code: CodeCreationTie, Severity: diag.Warning, Consumer: "istiod", Summary: "two objects whose relative order in a chain only creation time decides: set priority to fix it"},
 	{Code: CodeAfterRouter, Severity: diag.Error, Consumer: "Envoy", Summary: "a patch puts a filter after the router: Envoy rejects the listener"},
 	{Code: CodePhaseAnchor, Severity: diag.Info, Consumer: "istiod", Summary: "a WasmPlugin phase whose anchor filter (jwt_authn, rbac, istio.stats) is not in the chain: the phase's place is next to the other phases'"},
+	{Code: CodeWaypointEnvoyFilter, Severity: diag.Warning, Consumer: "istiod", Summary: "an EnvoyFilter istiod applies to a waypoint: Istio does not support EnvoyFilter on waypoints; use a WasmPlugin with targetRefs"},
+	{Code: CodeSelectorOnWaypoint, Severity: diag.Warning, Consumer: "istiod", Summary: "a selector WasmPlugin or TrafficExtension in an ambient namespace with a waypoint: ambient pods have no sidecar and the waypoint ignores selector policies"},
 	{Code: CodeNeverMatches, Severity: diag.Warning, Consumer: "istiod", Summary: "an EnvoyFilter patch or WasmPlugin that selects a workload on which its context or mode can never hold"},
 }

@@ -48,6 +48,7 @@ func check(srcs []load.Source, files Files, opts Options) (Checked, diag.List, c
 	var filters []Source
 	var others []validate.Doc
 	var workloads []chain.Workload
+	var ambient chain.Input
 	for _, d := range docs {
 		if schema.IsFilter(d.Node) {
 			filters = append(filters, Source{Doc: d, Dir: dirs[d.File]})
@@ -56,6 +57,7 @@ func check(srcs []load.Source, files Files, opts Options) (Checked, diag.List, c
 		if w, ok := WorkloadOf(d); ok {
 			workloads = append(workloads, chain.Workload{Kind: w.Kind, Name: w.Name, Namespace: w.Namespace, Labels: w.PodLabels, Annotations: w.PodAnnotations})
 		}
+		ambientObject(d, &ambient)
 		others = append(others, validate.Doc{File: d.File, Node: d.Node})
 	}
 	n.Documents = len(filters)
@@ -79,6 +81,7 @@ func check(srcs []load.Source, files Files, opts Options) (Checked, diag.List, c
 	l.Append(checker.Finish())
 	in := checker.Objects()
 	in.Workloads = workloads
+	in.Gateways, in.Namespaces, in.Services = ambient.Gateways, ambient.Namespaces, ambient.Services
 	addRendered(&in, rendered)
 	l.Sort()
 	return n, l, in
@@ -93,7 +96,13 @@ func addRendered(in *chain.Input, objs []generate.Object) {
 		have["EnvoyFilter "+e.Namespace+"/"+e.Name] = true
 	}
 	for _, w := range in.WasmPlugins {
-		have["WasmPlugin "+w.Namespace+"/"+w.Name] = true
+		have[w.Kind+" "+w.Namespace+"/"+w.Name] = true
+		if w.Kind == "" {
+			have["WasmPlugin "+w.Namespace+"/"+w.Name] = true
+		}
+	}
+	for _, p := range in.ExtensionPolicies {
+		have[generate.KindEnvoyExtensionPolicy+" "+p.Namespace+"/"+p.Name] = true
 	}
 	for _, o := range objs {
 		m := chain.Meta{Name: o.Name, Namespace: o.Namespace, Rendered: true}
@@ -111,6 +120,14 @@ func addRendered(in *chain.Input, objs []generate.Object) {
 			in.EnvoyFilters = append(in.EnvoyFilters, chain.EnvoyFilter{Meta: m, Spec: b})
 		case *extensions.WasmPlugin:
 			in.WasmPlugins = append(in.WasmPlugins, chain.WasmPlugin{Meta: m, Spec: b})
+		case *extensions.TrafficExtension:
+			in.WasmPlugins = append(in.WasmPlugins, chain.TrafficExtensionPlugin(m, b))
+		case *generate.EnvoyExtensionPolicy:
+			p := chain.ExtensionPolicy{Meta: m, Wasm: len(b.Spec.Wasm)}
+			for _, t := range b.Spec.TargetRefs {
+				p.Targets = append(p.Targets, chain.ExtensionTarget{Kind: t.Kind, Name: t.Name, SectionName: t.SectionName})
+			}
+			in.ExtensionPolicies = append(in.ExtensionPolicies, p)
 		}
 	}
 }

@@ -1,7 +1,11 @@
 package compile
 
 import (
+	"strings"
+
+	"github.com/wasmgen/wasmgen/compat"
 	"github.com/wasmgen/wasmgen/generate"
+	"github.com/wasmgen/wasmgen/internal/chain"
 	"github.com/wasmgen/wasmgen/schema"
 
 	"github.com/wasmgen/wasmgen/yamltree"
@@ -31,4 +35,34 @@ func WorkloadOf(d Doc) (generate.Workload, bool) {
 	w.PodLabels = yamltree.StringMap(yamltree.Field(n, "labels"))
 	w.PodAnnotations = yamltree.StringMap(yamltree.Field(n, "annotations"))
 	return w, true
+}
+
+// ambientObject adds what explain needs of a Gateway API Gateway (a waypoint or
+// an ingress gateway istiod deploys), a Namespace (its ambient and use-waypoint
+// labels) or a Service / ServiceEntry (its use-waypoint labels) to in; false for
+// any other document.
+func ambientObject(d Doc, in *chain.Input) bool {
+	apiVersion, kind := yamltree.TypeMeta(d.Node)
+	group, _, _ := strings.Cut(apiVersion, "/")
+	if !strings.Contains(apiVersion, "/") {
+		group = ""
+	}
+	meta := yamltree.Field(d.Node, "metadata")
+	name, ns := yamltree.StringField(meta, "name"), yamltree.StringField(meta, "namespace")
+	if ns == "" {
+		ns = schema.DefaultNamespace
+	}
+	labels := yamltree.StringMap(yamltree.Field(meta, "labels"))
+	switch {
+	case group == compat.GatewayAPIGroup && kind == "Gateway":
+		class := yamltree.StringField(yamltree.Field(d.Node, "spec"), "gatewayClassName")
+		in.Gateways = append(in.Gateways, chain.GatewayObject{Name: name, Namespace: ns, Class: class, Labels: labels})
+	case group == "" && apiVersion == "v1" && kind == "Namespace":
+		in.Namespaces = append(in.Namespaces, chain.NamespaceObject{Name: name, Labels: labels})
+	case group == "" && apiVersion == "v1" && kind == "Service", group == "networking.istio.io" && kind == "ServiceEntry":
+		in.Services = append(in.Services, chain.ServiceObject{Kind: kind, Name: name, Namespace: ns, Labels: labels})
+	default:
+		return false
+	}
+	return true
 }
