@@ -30,6 +30,19 @@ const (
 	MaxTargetRefs = 16
 )
 
+// GatewayPodLabels are the gateway-name labels istiod puts on the pods it deploys
+// for Gateway name in release v: the new label from 1.21, the old one up to 1.23.
+func GatewayPodLabels(v Istio, name string) map[string]string {
+	l := map[string]string{}
+	if v.Has(GatewayNameLabelK8s) {
+		l[GatewayNameLabel] = name
+	}
+	if v.Has(LegacyGatewayNamePods) {
+		l[LegacyGatewayNameLabel] = name
+	}
+	return l
+}
+
 // GatewayNameLabelFor is the label that names the Gateway on the pods istiod
 // deploys for it in release v: what an EnvoyFilter's workloadSelector selects a
 // Gateway API gateway by.

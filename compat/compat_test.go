@@ -98,6 +98,7 @@ func TestFeatures(t *testing.T) {
 		{WasmPluginFilterPrefix, 20, 21, 0},
 		{WasmPluginFilterPrefixFixed, 25, 26, 0},
 		{GatewayNameLabelK8s, 20, 21, 0},
+		{LegacyGatewayNamePods, 0, 5, 24},
 		// The chains and the patch order (chain.go).
 		{NativeChain, 15, 16, 0},
 		{FaultBeforeCORS, 12, 13, 0},

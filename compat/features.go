@@ -223,10 +223,15 @@ var (
 	WasmPluginFilterPrefix = Feature{Name: "WasmPlugin filter name prefix", IstioSince: 21,
 		Source: "istio/istio pilot/pkg/model/extensions.go at 1.21.0"}
 	// GatewayNameLabelK8s: from 1.21 istiod labels a Gateway API gateway's pods
-	// gateway.networking.k8s.io/gateway-name (and, through 1.29, also the older
-	// istio.io/gateway-name); 1.20 and before only istio.io/gateway-name.
+	// gateway.networking.k8s.io/gateway-name (and, through 1.23, also the older
+	// istio.io/gateway-name: LegacyGatewayNamePods); 1.20 and before only
+	// istio.io/gateway-name.
 	GatewayNameLabelK8s = Feature{Name: "gateway-name label gateway.networking.k8s.io/gateway-name", IstioSince: 21,
 		Source: "istio/istio manifests/charts/istio-control/istio-discovery/files/kube-gateway.yaml at 1.20.0 and 1.21.0"}
+	// LegacyGatewayNamePods: a Gateway API gateway's pods carry istio.io/gateway-name
+	// up to 1.23; kube-gateway.yaml at 1.24.0 sets only the new label.
+	LegacyGatewayNamePods = Feature{Name: "gateway pods labelled istio.io/gateway-name", IstioUntil: 24,
+		Source: "istio/istio manifests/charts/istio-control/istio-discovery/files/kube-gateway.yaml at 1.23.0 and 1.24.0"}
 	WasmPluginFilterPrefixFixed = Feature{Name: "WasmPlugin filter name prefix spelt right", IstioSince: 26,
 		Source: "istio/istio#55344; pilot/pkg/model/extensions.go at 1.26.0"}
 )

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -348,24 +349,12 @@ func (vm *VM) checkTypes(compiled wazero.CompiledModule) string {
 		if !ok || (mod == compat.HostModuleEnv) != f.env {
 			continue // CheckHost reported it
 		}
-		if !sameTypes(def.ParamTypes(), f.params) || !sameTypes(def.ResultTypes(), f.results) {
+		if !slices.Equal(def.ParamTypes(), f.params) || !slices.Equal(def.ResultTypes(), f.results) {
 			return fmt.Sprintf("Failed to load Wasm module due to an import type mismatch: %s.%s, want: %s -> %s, but host exports: %s -> %s",
 				mod, name, valTypes(def.ParamTypes()), valTypes(def.ResultTypes()), valTypes(f.params), valTypes(f.results))
 		}
 	}
 	return ""
-}
-
-func sameTypes(a, b []api.ValueType) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 func valTypes(ts []api.ValueType) string {

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/wasmgen/wasmgen/compat"
 	"github.com/wasmgen/wasmgen/diag"
 
 	"github.com/google/go-containerregistry/pkg/name"
@@ -422,7 +423,7 @@ func (c *checker) targetRefs(s *Spec) {
 		case waypointKinds[r.Kind] && ctx == "gateway":
 			c.rep.Errorf(p+".kind", CodeAttachment, "target the gateway itself (kind: Gateway), or set context: waypoint",
 				"a %s target attaches on waypoints only: istiod never matches it on an ingress gateway", r.Kind)
-		case r.Kind == "GatewayClass" && r.Name != "" && r.Name != "istio-waypoint":
+		case r.Kind == "GatewayClass" && r.Name != "" && r.Name != compat.WaypointGatewayClass:
 			c.rep.Errorf(p+".name", CodeAttachment, "name: istio-waypoint (every waypoint of the mesh), or target one Gateway",
 				"GatewayClass %q is never matched: istiod attaches a GatewayClass policy only for the class istio-waypoint", r.Name)
 		case routeKinds[r.Kind] && ctx == "waypoint":

@@ -61,9 +61,11 @@ func runRun(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if err != nil {
 		return usageError(stderr, fs, "%v", err)
 	}
-	envoy, err := envoyVersion(*istio, *envoyFlag, io.Discard)
-	if err != nil {
-		return usageError(stderr, fs, "%v", err)
+	envoy := minor.Envoy()
+	if *envoyFlag != "" {
+		if envoy, err = parseEnvoy(*envoyFlag, stderr); err != nil {
+			return usageError(stderr, fs, "%v", err)
+		}
 	}
 	r, err := load.NewRoot(*root)
 	if err != nil {

@@ -16,14 +16,21 @@ import (
 // istio label of the default install's gateways, and the label istiod's Gateway
 // API deployment controller gives the pods it deploys
 // (pilot/pkg/config/kube/gateway/deploymentcontroller.go, gateway.networking.k8s.io/gateway-name).
-const gatewayNameLabel = "gateway.networking.k8s.io/gateway-name"
+// gatewayName is the Gateway a proxy's pods belong to, by either spelling of the
+// label (compat.GatewayPodLabels: pods before 1.21 carry only the legacy one).
+func gatewayName(labels map[string]string) string {
+	if n := labels[compat.GatewayNameLabel]; n != "" {
+		return n
+	}
+	return labels[compat.LegacyGatewayNameLabel]
+}
 
 func isGateway(labels, annotations map[string]string) bool {
 	switch labels["istio"] {
 	case "ingressgateway", "egressgateway":
 		return true
 	}
-	if labels[gatewayNameLabel] != "" {
+	if gatewayName(labels) != "" {
 		return true
 	}
 	for _, t := range strings.Split(annotations["inject.istio.io/templates"], ",") {
@@ -79,7 +86,7 @@ func (s selection) selects(root string, px *Proxy) bool {
 	}
 	if s.refs {
 		for _, g := range s.gateways {
-			if px.Labels[gatewayNameLabel] == g && (s.namespace == px.Namespace) {
+			if gatewayName(px.Labels) == g && (s.namespace == px.Namespace) {
 				return true
 			}
 		}
@@ -115,7 +122,7 @@ func (e *explainer) buildProxies() []*Proxy {
 	// A Gateway manifest's proxy, unless its Deployment is among the workloads.
 	deployed := map[string]bool{}
 	for _, px := range out {
-		if n := px.Labels[gatewayNameLabel]; n != "" {
+		if n := gatewayName(px.Labels); n != "" {
 			deployed[px.Namespace+"/"+n] = true
 		}
 	}
@@ -132,7 +139,7 @@ func (e *explainer) buildProxies() []*Proxy {
 			continue
 		}
 		named[g.Namespace+"/"+g.Name] = true
-		out = append(out, &Proxy{Kind: kind, Name: g.Name, Namespace: g.Namespace, Workload: "Gateway", Labels: map[string]string{gatewayNameLabel: g.Name}})
+		out = append(out, &Proxy{Kind: kind, Name: g.Name, Namespace: g.Namespace, Workload: "Gateway", Labels: compat.GatewayPodLabels(e.v, g.Name)})
 	}
 	for k := range deployed {
 		named[k] = true
@@ -156,7 +163,7 @@ func (e *explainer) buildProxies() []*Proxy {
 				if wns, wname, ok := svc.waypoint(); ok && named[wns+"/"+wname] {
 					continue
 				} else if ok {
-					synthetic = append(synthetic, &Proxy{Kind: Waypoint, Name: wname, Namespace: wns, Labels: map[string]string{gatewayNameLabel: wname}})
+					synthetic = append(synthetic, &Proxy{Kind: Waypoint, Name: wname, Namespace: wns, Labels: compat.GatewayPodLabels(e.v, wname)})
 					continue
 				}
 				synthetic = append(synthetic, &Proxy{Kind: Waypoint, Name: kind + " " + r.GetName(), Namespace: w.Namespace})
@@ -182,7 +189,7 @@ func (e *explainer) buildProxies() []*Proxy {
 			ns = anyNamespace
 		}
 		labels := s.labels
-		if n := labels[gatewayNameLabel]; n != "" && named[s.namespace+"/"+n] {
+		if n := gatewayName(labels); n != "" && named[s.namespace+"/"+n] {
 			return // the Gateway manifest's proxy stands for its pods
 		}
 		if s.refs {
@@ -192,7 +199,7 @@ func (e *explainer) buildProxies() []*Proxy {
 			if named[s.namespace+"/"+s.gateways[0]] {
 				return // the Gateway manifest's proxy stands for it
 			}
-			labels = map[string]string{gatewayNameLabel: s.gateways[0]}
+			labels = compat.GatewayPodLabels(e.v, s.gateways[0])
 		}
 		name := selectorName(labels)
 		key := ns + "\x00" + name

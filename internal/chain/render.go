@@ -78,7 +78,7 @@ func proxyTitle(p Proxy) string {
 		s += " (" + p.Workload + ", " + p.Kind + ")"
 	case p.Kind == Waypoint && p.Namespace == anyNamespace:
 		s = "every waypoint (GatewayClass " + compat.WaypointGatewayClass + "; no waypoint Gateway among the inputs)"
-	case p.Kind == Waypoint && p.Labels[gatewayNameLabel] == "":
+	case p.Kind == Waypoint && gatewayName(p.Labels) == "":
 		s += " (the waypoint that serves it; no Gateway or use-waypoint label among the inputs names it)"
 	case p.Kind == Waypoint:
 		s += " (waypoint; its Gateway is not among the inputs)"

@@ -169,7 +169,7 @@ func (e *explainer) attachWaypoint(w *WasmPlugin, px *Proxy, svc *served) (bool,
 	}
 	refs := e.wpRefs(w)
 	if len(allRefs(w)) == 0 {
-		if px.Labels[gatewayNameLabel] == "" {
+		if gatewayName(px.Labels) == "" {
 			return false, "" // a waypoint explain knows by a target only
 		}
 		// policyattachment.go: "waypoints never use selector".
@@ -248,7 +248,7 @@ func (e *explainer) refMatches(r *typeapi.PolicyTargetReference, ns string, px *
 	case "GatewayClass":
 		return ns == e.root && r.GetName() == compat.WaypointGatewayClass
 	case "Gateway":
-		if px.Namespace == anyNamespace || px.Labels[gatewayNameLabel] != r.GetName() {
+		if px.Namespace == anyNamespace || gatewayName(px.Labels) != r.GetName() {
 			return false
 		}
 		return ns == px.Namespace || (ns == e.root && !e.v.Has(compat.TargetRefGatewaySameNamespace))
@@ -279,7 +279,7 @@ func (e *explainer) waypoint(px *Proxy) []Chain {
 	scopes := append([]*served{nil}, e.servedBy(px)...)
 	var out []Chain
 	for _, svc := range scopes {
-		if svc == nil && px.Workload == "" && len(scopes) > 1 && px.Labels[gatewayNameLabel] == "" {
+		if svc == nil && px.Workload == "" && len(scopes) > 1 && gatewayName(px.Labels) == "" {
 			continue // a "Service reviews" waypoint is that service's chain alone
 		}
 		var wps []*WasmPlugin
@@ -348,7 +348,7 @@ func (e *explainer) attachesAnyway(w *WasmPlugin, px *Proxy) bool {
 // waypoints are not supported", istio.io docs/ambient/migrate): explain shows
 // them as not attached, with a warning (WG7405).
 func (e *explainer) waypointEnvoyFilters(px *Proxy) {
-	if px.Namespace == anyNamespace || px.Labels[gatewayNameLabel] == "" {
+	if px.Namespace == anyNamespace || gatewayName(px.Labels) == "" {
 		return
 	}
 	for i := range e.in.EnvoyFilters {

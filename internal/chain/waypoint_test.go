@@ -354,6 +354,39 @@ func TestIngressGateway(t *testing.T) {
 	}
 }
 
+// TestGatewayNameLabelByRelease: an EnvoyFilter selecting a Gateway API gateway's
+// pods by the label they carry in that release (istio.io/gateway-name before
+// 1.21, compat.GatewayNameLabelFor) lands in the Gateway's chain, not in a
+// selector proxy of its own. 1.21–1.23 pods carry both labels, 1.24 only the new.
+func TestGatewayNameLabelByRelease(t *testing.T) {
+	gw := "apiVersion: gateway.networking.k8s.io/v1beta1\nkind: Gateway\nmetadata:\n  name: ingress\n  namespace: shop\nspec:\n  gatewayClassName: istio\n  listeners: [{name: http, port: 80, protocol: HTTP}]\n"
+	byLabel := func(label string) string {
+		return strings.Replace(ef("shop", "e", "", hp("GATEWAY", "INSERT_BEFORE", "envoy.filters.http.router", "my.lua")),
+			"workloadSelector: {labels: {app: web}}", "workloadSelector: {labels: {"+label+": ingress}}", 1)
+	}
+	for _, tt := range []struct {
+		v     compat.Istio
+		label string
+		want  string
+	}{
+		{20, compat.LegacyGatewayNameLabel, "shop/ingress: e"},
+		{21, compat.GatewayNameLabel, "shop/ingress: e"},
+		{23, compat.LegacyGatewayNameLabel, "shop/ingress: e"},
+		{24, compat.LegacyGatewayNameLabel, ""},
+	} {
+		r, _ := explain(t, tt.v, gw, byLabel(tt.label))
+		var got []string
+		for _, c := range r.Chains {
+			if c.Type == chain.HTTP && c.Proxy.Kind == chain.Gateway {
+				got = append(got, c.Proxy.Namespace+"/"+c.Proxy.Name+": "+plugins(c))
+			}
+		}
+		if strings.Join(got, "; ") != tt.want {
+			t.Errorf("%s, %s: got %q, want %q", tt.v, tt.label, strings.Join(got, "; "), tt.want)
+		}
+	}
+}
+
 // changed lists the added and removed filters of a diff, by chain.
 func changed(old, cur chain.Result) string {
 	var got []string
