@@ -166,6 +166,9 @@ func FuzzDecode(f *testing.F) {
 	f.Add([]byte(minimal + "  config: {a: [1, {b: c}]}\n  ports: [1, 2]\n  env: [{name: A, fromHost: true}]\n"))
 	f.Add([]byte("apiVersion: wasme.io/v1\nkind: FilterDeployment\nmetadata: {name: x}\nspec: {filter: {image: x, config: 's'}}\n"))
 	f.Add([]byte("a: &a [*a]\n"))
+	// Syntax errors the indentation finder explains (yamltree/indent.go).
+	f.Add([]byte("spec:\n  module:\n    url: x\n   selector: {}\n"))
+	f.Add([]byte("a:\n  - name: x\n    v: {p: [1,\n 2]}\n   w: 2\n---\n  b: 1\n c: 2\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		docs, l := yamltree.ParseDocuments("fuzz.yaml", data, yamltree.DefaultLimits)
 		for _, f := range l {
